@@ -1,0 +1,55 @@
+package dev.digitserve.inference;
+
+import java.io.IOException;
+import java.nio.file.Path;
+
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.util.ModelSerializer;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * The CNN as an {@link InferenceEngine}: one DL4J forward pass (inference mode, no dropout) per batch.
+ * DL4J networks are not safe for concurrent use, so calls are serialised; one call already uses every
+ * native thread.
+ */
+public final class CnnEngine implements InferenceEngine {
+    private final MultiLayerNetwork network;
+
+    public CnnEngine(MultiLayerNetwork network) {
+        this.network = network;
+    }
+
+    /** Loads a DL4J ModelSerializer file (updater state is not needed for inference and is skipped). */
+    public static CnnEngine load(Path modelFile) throws IOException {
+        NativeBackend.configure();
+        return new CnnEngine(ModelSerializer.restoreMultiLayerNetwork(modelFile.toFile(), false));
+    }
+
+    public MultiLayerNetwork network() {
+        return network;
+    }
+
+    @Override
+    public synchronized float[] predict(float[] pixels, int count) {
+        if (pixels.length != count * INPUT_SIZE) {
+            throw new IllegalArgumentException("expected " + count * INPUT_SIZE + " pixels, got " + pixels.length);
+        }
+        try (INDArray input = Nd4j.create(pixels, new long[] {count, INPUT_SIZE}, 'c')) {
+            INDArray output = network.output(input, false);
+            float[] result = output.dup('c').data().asFloat();
+            output.close();
+            return result;
+        }
+    }
+
+    @Override
+    public boolean outputsProbabilities() {
+        return true;
+    }
+
+    @Override
+    public synchronized void close() {
+        network.close();
+    }
+}

@@ -1,0 +1,106 @@
+package dev.digitserve.training;
+
+import java.time.Duration;
+import java.util.Random;
+import java.util.function.BooleanSupplier;
+
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.factory.Nd4j;
+
+import dev.digitserve.data.MnistDataset;
+import dev.digitserve.evaluation.Evaluation;
+import dev.digitserve.evaluation.Evaluator;
+import dev.digitserve.inference.CnnEngine;
+
+/**
+ * Trains the seed CNN with shuffled minibatches (seeded, so a run is repeatable up to native
+ * floating-point nondeterminism), evaluating on the test set after every epoch. Progress is reported
+ * every {@value #REPORT_EVERY} iterations and at each epoch's end; the cancellation signal is polled
+ * before every iteration.
+ */
+public final class CnnTrainer {
+    static final int REPORT_EVERY = 20;
+
+    private CnnTrainer() {
+    }
+
+    /** The trained network and its evaluation on the test set after the last epoch. */
+    public record Result(MultiLayerNetwork network, Evaluation evaluation, Duration duration) {
+    }
+
+    public static Result train(MnistDataset train, MnistDataset test, CnnParameters parameters,
+                               ProgressListener listener, BooleanSupplier cancelled) {
+        MnistDataset data = train.head(parameters.trainingSamples());
+        int n = data.count();
+        int batchSize = parameters.batchSize();
+        int batchesPerEpoch = (n + batchSize - 1) / batchSize;
+        long totalIterations = (long) batchesPerEpoch * parameters.epochs();
+
+        MultiLayerNetwork network = CnnArchitecture.build(parameters);
+        INDArray features = Nd4j.create(data.floats(0, n), new long[] {n, MnistDataset.PIXELS}, 'c');
+        INDArray labels = oneHot(data);
+        Random shuffler = new Random(parameters.seed());
+        int[] order = new int[n];
+        for (int i = 0; i < n; i++) {
+            order[i] = i;
+        }
+
+        long started = System.nanoTime();
+        long iteration = 0;
+        Evaluation evaluation = null;
+        for (int epoch = 1; epoch <= parameters.epochs(); epoch++) {
+            shuffle(order, shuffler);
+            for (int b = 0; b < batchesPerEpoch; b++) {
+                if (cancelled.getAsBoolean()) {
+                    throw new TrainingCancelledException();
+                }
+                int from = b * batchSize;
+                int to = Math.min(n, from + batchSize);
+                int[] rows = java.util.Arrays.copyOfRange(order, from, to);
+                try (INDArray x = features.getRows(rows); INDArray y = labels.getRows(rows)) {
+                    network.fit(new DataSet(x, y));
+                }
+                iteration++;
+                if (iteration % REPORT_EVERY == 0 && b + 1 < batchesPerEpoch) {
+                    listener.onProgress(progress(epoch, parameters, iteration, totalIterations, batchSize, n,
+                            network.score(), started, null));
+                }
+            }
+            evaluation = Evaluator.evaluate(new CnnEngine(network), test);
+            listener.onProgress(progress(epoch, parameters, iteration, totalIterations, batchSize, n,
+                    network.score(), started, evaluation.accuracy()));
+        }
+        features.close();
+        labels.close();
+        return new Result(network, evaluation, Duration.ofNanos(System.nanoTime() - started));
+    }
+
+    private static TrainingProgress progress(int epoch, CnnParameters parameters, long iteration, long total,
+                                             int batchSize, int n, double loss, long started, Double testAccuracy) {
+        Duration elapsed = Duration.ofNanos(System.nanoTime() - started);
+        long samplesSeen = Math.min(iteration * batchSize, (long) n * parameters.epochs());
+        double seconds = Math.max(1e-9, elapsed.toNanos() / 1e9);
+        Duration remaining = Duration.ofMillis((long) (elapsed.toMillis() * (double) (total - iteration) / iteration));
+        return new TrainingProgress(epoch, parameters.epochs(), iteration, samplesSeen, loss,
+                samplesSeen / seconds, elapsed, remaining, testAccuracy);
+    }
+
+    private static INDArray oneHot(MnistDataset data) {
+        float[] oneHot = new float[data.count() * MnistDataset.CLASSES];
+        for (int i = 0; i < data.count(); i++) {
+            oneHot[i * MnistDataset.CLASSES + data.label(i)] = 1;
+        }
+        return Nd4j.create(oneHot, new long[] {data.count(), MnistDataset.CLASSES}, 'c');
+    }
+
+    private static void shuffle(int[] order, Random random) {
+        for (int i = order.length - 1; i > 0; i--) {
+            int j = random.nextInt(i + 1);
+            int t = order[i];
+            order[i] = order[j];
+            order[j] = t;
+        }
+    }
+}

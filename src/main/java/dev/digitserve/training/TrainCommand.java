@@ -1,0 +1,95 @@
+package dev.digitserve.training;
+
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import ch.qos.logback.classic.Level;
+import dev.digitserve.data.MnistFetcher;
+import dev.digitserve.model.ModelRepository;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * {@code java -jar digitserve.jar train --model=cnn|lasso [--name=..] [--epochs=12] [--batch-size=128]
+ * [--samples=60000] [--seed=42] [--rho=0.95] [--epsilon=1e-7] [--alpha=0.1] [--max-iterations=2000]
+ * [--tolerance=1e-4] [--variance-threshold=0.01] [--data-dir=data/mnist] [--models-dir=models]
+ * [--fetch=true]}: trains one model with the seed recipe unless told otherwise, evaluates it on the
+ * test set and publishes it as the next version. It does not start the web server.
+ */
+public final class TrainCommand {
+    private static final Logger log = LoggerFactory.getLogger(TrainCommand.class);
+
+    private TrainCommand() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        // Outside Spring Boot nobody configures logback, whose default prints DL4J's DEBUG chatter.
+        ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger(Logger.ROOT_LOGGER_NAME)).setLevel(Level.INFO);
+        Map<String, String> options = parse(args);
+        String model = options.getOrDefault("model", "cnn");
+        String name = options.getOrDefault("name", model);
+        Path dataDir = Path.of(options.getOrDefault("data-dir", "data/mnist"));
+        if (Boolean.parseBoolean(options.getOrDefault("fetch", "true"))) {
+            new MnistFetcher().ensure(dataDir);
+        }
+        JsonMapper json = JsonMapper.builder().build();
+        ModelRepository repository = new ModelRepository(Path.of(options.getOrDefault("models-dir", "models")), json);
+        ModelTraining training = new ModelTraining(repository, dataDir, json);
+        ModelTraining.Published published = switch (model) {
+            case "cnn" -> training.trainCnn(name, cnnParameters(options), TrainCommand::log, () -> false);
+            case "lasso" -> training.trainLasso(name, lassoParameters(options), TrainCommand::log, () -> false);
+            default -> throw new IllegalArgumentException("--model must be cnn or lasso, not " + model);
+        };
+        log.info("published {} version {} to {}: {}", published.name(), published.version(),
+                repository.versionDirectory(published.name(), published.version()), published.card().metrics());
+    }
+
+    static CnnParameters cnnParameters(Map<String, String> options) {
+        CnnParameters seed = CnnParameters.reference();
+        return new CnnParameters(
+                Integer.parseInt(options.getOrDefault("epochs", String.valueOf(seed.epochs()))),
+                Integer.parseInt(options.getOrDefault("batch-size", String.valueOf(seed.batchSize()))),
+                Long.parseLong(options.getOrDefault("seed", String.valueOf(seed.seed()))),
+                Integer.parseInt(options.getOrDefault("samples", String.valueOf(seed.trainingSamples()))),
+                Double.parseDouble(options.getOrDefault("rho", String.valueOf(seed.rho()))),
+                Double.parseDouble(options.getOrDefault("epsilon", String.valueOf(seed.epsilon()))));
+    }
+
+    static LassoParameters lassoParameters(Map<String, String> options) {
+        LassoParameters seed = LassoParameters.reference();
+        return new LassoParameters(
+                Double.parseDouble(options.getOrDefault("alpha", String.valueOf(seed.alpha()))),
+                Integer.parseInt(options.getOrDefault("max-iterations", String.valueOf(seed.maxIterations()))),
+                Double.parseDouble(options.getOrDefault("tolerance", String.valueOf(seed.tolerance()))),
+                Double.parseDouble(options.getOrDefault("variance-threshold", String.valueOf(seed.varianceThreshold()))),
+                Integer.parseInt(options.getOrDefault("samples", String.valueOf(seed.trainingSamples()))));
+    }
+
+    private static void log(TrainingProgress p) {
+        if (p.testAccuracy() != null) {
+            log.info(String.format(Locale.ROOT,
+                    "epoch %d/%d done: loss %.4f, test accuracy %.4f, %.0f images/s, elapsed %ds, remaining %ds",
+                    p.epoch(), p.epochs(), p.loss() == null ? Double.NaN : p.loss(), p.testAccuracy(),
+                    p.imagesPerSecond(), p.elapsed().toSeconds(), p.remaining().toSeconds()));
+        } else {
+            log.info(String.format(Locale.ROOT, "epoch %d/%d iteration %d: loss %.4f, %.0f images/s",
+                    p.epoch(), p.epochs(), p.iteration(), p.loss(), p.imagesPerSecond()));
+        }
+    }
+
+    static Map<String, String> parse(String[] args) {
+        Map<String, String> options = new HashMap<>();
+        for (String arg : args) {
+            if (!arg.startsWith("--") || !arg.contains("=")) {
+                throw new IllegalArgumentException("options look like --name=value, not " + arg);
+            }
+            int eq = arg.indexOf('=');
+            options.put(arg.substring(2, eq), arg.substring(eq + 1));
+        }
+        return options;
+    }
+}
