@@ -1,0 +1,31 @@
+package dev.digitserve.model;
+
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+import dev.digitserve.inference.DirectPredictor;
+import io.micrometer.core.instrument.MeterRegistry;
+import tools.jackson.databind.json.JsonMapper;
+
+@Configuration(proxyBeanMethods = false)
+class ModelConfiguration {
+
+    @Bean
+    ModelRepository modelRepository(ModelsProperties properties, JsonMapper json) {
+        return new ModelRepository(properties.dir(), json);
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    PredictorFactory directPredictors() {
+        return (model, version, engine) -> new DirectPredictor(engine);
+    }
+
+    /** Loads every model version at start-up (before the server accepts traffic) and drains them at shutdown. */
+    @Bean(initMethod = "scan", destroyMethod = "close")
+    ModelRegistry modelRegistry(ModelRepository repository, ModelsProperties properties, PredictorFactory predictors,
+                                JsonMapper json, MeterRegistry meters) {
+        return new ModelRegistry(repository, properties, predictors, json, meters);
+    }
+}

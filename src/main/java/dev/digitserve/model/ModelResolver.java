@@ -1,0 +1,49 @@
+package dev.digitserve.model;
+
+import java.util.List;
+
+import org.springframework.stereotype.Component;
+
+import dev.digitserve.web.FieldError;
+import dev.digitserve.web.InvalidRequestException;
+
+/**
+ * Turns the model name and optional version of a request into a loaded version, or the client error
+ * that says why not. Names are checked against {@link ModelRepository#NAME} before anything else, so a
+ * request can never steer a lookup outside the repository.
+ */
+@Component
+public class ModelResolver {
+    private final ModelRegistry registry;
+
+    public ModelResolver(ModelRegistry registry) {
+        this.registry = registry;
+    }
+
+    /** @param version null for the served version */
+    public LoadedVersion resolve(String name, Integer version) {
+        requireValidName(name);
+        if (!registry.contains(name)) {
+            throw new UnknownModelException("no model named '" + name + "'");
+        }
+        if (version == null) {
+            return registry.served(name).orElseThrow(() ->
+                    new UnknownModelException("model '" + name + "' has no loaded version to serve"));
+        }
+        if (version < 1) {
+            throw new InvalidRequestException("model versions are positive integers",
+                    List.of(new FieldError("version", "must be >= 1")));
+        }
+        return registry.version(name, version).orElseThrow(() -> new UnknownModelException(
+                registry.failure(name, version)
+                        .map(reason -> "version " + version + " of '" + name + "' failed to load: " + reason)
+                        .orElse("model '" + name + "' has no version " + version)));
+    }
+
+    public static void requireValidName(String name) {
+        if (name == null || !ModelRepository.NAME.matcher(name).matches()) {
+            throw new InvalidRequestException("invalid model name: use 1 to 64 characters of a-z, 0-9, '_' and '-', starting with a letter or digit",
+                    List.of(new FieldError("name", "must match [a-z0-9][a-z0-9_-]{0,63}")));
+        }
+    }
+}

@@ -1,0 +1,19 @@
+package dev.digitserve.model;
+
+import java.util.List;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+
+/**
+ * A model as the API reports it: its versions with their state, which one is served (null when none
+ * can be), whether a version is pinned, and whether it is ready to answer.
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record ModelStatus(String name, String kind, Integer servedVersion, Integer pinnedVersion, boolean ready,
+                          List<Version> versions) {
+
+    /** One version: LOADED with its card, or FAILED with the reason. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Version(int version, VersionState state, String reason, ModelCard card) {
+    }
+}

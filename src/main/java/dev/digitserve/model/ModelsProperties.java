@@ -1,0 +1,33 @@
+package dev.digitserve.model;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+
+/**
+ * {@code digitserve.models.*}: where the model repository lives, how often it is rescanned, and
+ * per-model overrides ({@code overrides.<name>.version} pins the served version).
+ */
+@ConfigurationProperties("digitserve.models")
+public record ModelsProperties(
+        @DefaultValue("models") Path dir,
+        @DefaultValue("10s") Duration pollInterval,
+        Map<String, ModelOverride> overrides) {
+
+    public ModelsProperties {
+        overrides = overrides == null ? Map.of() : Map.copyOf(overrides);
+    }
+
+    /** A model's pinned version, if any. */
+    public Integer pinnedVersion(String name) {
+        ModelOverride override = overrides.get(name);
+        return override == null ? null : override.version();
+    }
+
+    /** Settings for one model that differ from the global ones. */
+    public record ModelOverride(Integer version) {
+    }
+}

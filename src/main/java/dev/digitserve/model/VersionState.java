@@ -1,0 +1,6 @@
+package dev.digitserve.model;
+
+/** Where a version on disk stands in the registry. */
+public enum VersionState {
+    LOADED, FAILED
+}

@@ -1,0 +1,88 @@
+package dev.digitserve.prediction;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+import org.springframework.http.MediaType;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestHeader;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RestController;
+
+import dev.digitserve.web.FieldError;
+import dev.digitserve.web.InvalidRequestException;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.Parameter;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.tags.Tag;
+import jakarta.servlet.http.HttpServletRequest;
+
+/**
+ * v1 prediction endpoints. Handlers only decode and validate; the returned future is completed by the
+ * model version's predictor, so no servlet thread waits while a request is queued.
+ */
+@RestController
+@RequestMapping("/api/v1/models")
+@Tag(name = "Prediction", description = "Recognise handwritten digits")
+class PredictionController {
+    static final String TIMEOUT_HEADER = "X-Request-Timeout-Ms";
+
+    private final PredictionService predictions;
+    private final InstancesParser instancesParser;
+
+    PredictionController(PredictionService predictions, PredictionProperties properties,
+                         tools.jackson.databind.json.JsonMapper json) {
+        this.predictions = predictions;
+        this.instancesParser = new InstancesParser(json, properties.maxInstances());
+    }
+
+    @PostMapping(path = "/{name}/predict", consumes = MediaType.APPLICATION_JSON_VALUE,
+            produces = MediaType.APPLICATION_JSON_VALUE)
+    @Operation(summary = "Predict digits from pixel arrays (served version)", description = PredictionDocs.JSON,
+            requestBody = @io.swagger.v3.oas.annotations.parameters.RequestBody(required = true,
+                    content = @Content(mediaType = MediaType.APPLICATION_JSON_VALUE,
+                            schema = @Schema(implementation = PredictionDocs.InstancesRequest.class))))
+    @PredictionDocs.ErrorResponses
+    CompletableFuture<PredictionResponse> predictJson(
+            @PathVariable @Parameter(example = "cnn") String name,
+            @RequestHeader(name = TIMEOUT_HEADER, required = false) @Parameter(description = PredictionDocs.TIMEOUT) String timeoutMs,
+            HttpServletRequest request) throws IOException {
+        return predictions.predict(name, null, instancesParser.parse(request.getInputStream()), timeout(timeoutMs));
+    }
+
+    @PostMapping(path = "/{name}/versions/{version}/predict", consumes = MediaType.APPLICATION_JSON_VALUE,
+            produces = MediaType.APPLICATION_JSON_VALUE)
+    @Operation(summary = "Predict digits from pixel arrays (given version)", description = PredictionDocs.JSON,
+            requestBody = @io.swagger.v3.oas.annotations.parameters.RequestBody(required = true,
+                    content = @Content(mediaType = MediaType.APPLICATION_JSON_VALUE,
+                            schema = @Schema(implementation = PredictionDocs.InstancesRequest.class))))
+    @PredictionDocs.ErrorResponses
+    CompletableFuture<PredictionResponse> predictJsonVersion(
+            @PathVariable @Parameter(example = "cnn") String name,
+            @PathVariable @Parameter(example = "1") int version,
+            @RequestHeader(name = TIMEOUT_HEADER, required = false) @Parameter(description = PredictionDocs.TIMEOUT) String timeoutMs,
+            HttpServletRequest request) throws IOException {
+        return predictions.predict(name, version, instancesParser.parse(request.getInputStream()), timeout(timeoutMs));
+    }
+
+    /** The client's own deadline, if it sent one: a positive number of milliseconds. */
+    static Duration timeout(String header) {
+        if (header == null) {
+            return null;
+        }
+        try {
+            long millis = Long.parseLong(header.strip());
+            if (millis > 0) {
+                return Duration.ofMillis(millis);
+            }
+        } catch (NumberFormatException ignored) {
+            // reported below
+        }
+        throw new InvalidRequestException(TIMEOUT_HEADER + " must be a positive number of milliseconds",
+                List.of(new FieldError(TIMEOUT_HEADER, "not a positive integer")));
+    }
+}

@@ -1,0 +1,67 @@
+package dev.digitserve.prediction;
+
+import java.lang.annotation.ElementType;
+import java.lang.annotation.Retention;
+import java.lang.annotation.RetentionPolicy;
+import java.lang.annotation.Target;
+import java.util.List;
+
+import org.springframework.http.ProblemDetail;
+
+import io.swagger.v3.oas.annotations.media.ArraySchema;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
+
+/** OpenAPI texts and schemas of the prediction endpoints, kept out of the controller's way. */
+final class PredictionDocs {
+    private PredictionDocs() {
+    }
+
+    static final String JSON = """
+            Send one or more images as pixel arrays: `{"instances": [...]}`, each instance either 784 numbers \
+            or 28 rows of 28 numbers, row-major, pixel intensity in [0, 1] with 0 = background (as in MNIST). \
+            Up to `digitserve.prediction.max-instances` (default 1,024) instances per request. \
+            The answer has one prediction per instance, in request order: the digit and the 10 \
+            `probabilities` (CNN) or raw `scores` (Lasso model).""";
+
+    static final String IMAGE = """
+            Send a PNG or JPEG picture of one handwritten digit as the request body (`image/png`, `image/jpeg`), \
+            or several as `multipart/form-data` parts named `image`. Any size and aspect ratio, colour or grey, \
+            dark ink on light paper or light on dark. The service prepares it the way MNIST was made: \
+            greyscale; polarity detected from the border and normalised to a bright digit on black; background \
+            level removed and contrast stretched; cropped to the digit's bounding box; the longer side scaled to \
+            20 pixels keeping the aspect ratio; pasted into 28x28 so that the centre of mass is at the centre. \
+            Images over `digitserve.prediction.max-image-pixels` (default 16 megapixels) are refused with 413 \
+            from their header, before decoding.""";
+
+    static final String TIMEOUT = "Optional deadline in milliseconds: a request still queued after it is answered 503 "
+            + "instead of being computed. Defaults to digitserve.batching.request-timeout.";
+
+    /** The JSON request body, for the documentation (the parser streams it without binding). */
+    @Schema(name = "InstancesRequest", description = "Images as pixel arrays")
+    record InstancesRequest(
+            @ArraySchema(minItems = 1, maxItems = 1024, arraySchema = @Schema(
+                    description = "Each instance: 784 numbers, or 28 arrays of 28 numbers, in [0, 1]"),
+                    schema = @Schema(type = "array", implementation = Object.class))
+            List<Object> instances) {
+    }
+
+    @Target(ElementType.METHOD)
+    @Retention(RetentionPolicy.RUNTIME)
+    @ApiResponse(responseCode = "200", description = "One prediction per image, in request order")
+    @ApiResponse(responseCode = "400", description = "Malformed or invalid input; `errors` names each offending instance",
+            content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ProblemDetail.class)))
+    @ApiResponse(responseCode = "404", description = "Unknown model or version",
+            content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ProblemDetail.class)))
+    @ApiResponse(responseCode = "413", description = "Request body or image too large",
+            content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ProblemDetail.class)))
+    @ApiResponse(responseCode = "415", description = "Unsupported content type",
+            content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ProblemDetail.class)))
+    @ApiResponse(responseCode = "429", description = "Queue full: retry after the `Retry-After` seconds",
+            content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ProblemDetail.class)))
+    @ApiResponse(responseCode = "503", description = "Deadline passed while queued, or shutting down",
+            content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ProblemDetail.class)))
+    @interface ErrorResponses {
+    }
+}

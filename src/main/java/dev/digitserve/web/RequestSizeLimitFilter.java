@@ -1,0 +1,119 @@
+package dev.digitserve.web;
+
+import java.io.IOException;
+
+import org.springframework.core.Ordered;
+import org.springframework.core.annotation.Order;
+import org.springframework.http.MediaType;
+import org.springframework.stereotype.Component;
+import org.springframework.web.filter.OncePerRequestFilter;
+
+import dev.digitserve.prediction.PredictionProperties;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ReadListener;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.ServletInputStream;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletRequestWrapper;
+import jakarta.servlet.http.HttpServletResponse;
+
+/**
+ * Refuses request bodies over {@code digitserve.prediction.max-request-size} with 413: at once when the
+ * {@code Content-Length} says so, and while reading when a chunked body grows past it. Multipart uploads
+ * are limited the same way by {@code spring.servlet.multipart.*}.
+ */
+@Component
+@Order(Ordered.HIGHEST_PRECEDENCE + 10)
+class RequestSizeLimitFilter extends OncePerRequestFilter {
+    private final long limit;
+
+    RequestSizeLimitFilter(PredictionProperties properties) {
+        this.limit = properties.maxRequestSize().toBytes();
+    }
+
+    @Override
+    protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
+            throws ServletException, IOException {
+        if (request.getContentLengthLong() > limit) {
+            response.setStatus(413);
+            response.setContentType(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
+            // Tomcat would otherwise try to swallow the oversized body before closing
+            response.setHeader("Connection", "close");
+            response.getWriter().write("{\"type\":\"" + ProblemType.PAYLOAD_TOO_LARGE.uri() + "\",\"title\":\""
+                    + ProblemType.PAYLOAD_TOO_LARGE.title() + "\",\"status\":413,\"detail\":\"the request body is "
+                    + request.getContentLengthLong() + " bytes; the limit is " + limit + " bytes\"}");
+            return;
+        }
+        chain.doFilter(request.getContentLengthLong() < 0 ? new LimitedRequest(request, limit) : request, response);
+    }
+
+    /** Counts the bytes of a body of unknown length and fails once it passes the limit. */
+    private static final class LimitedRequest extends HttpServletRequestWrapper {
+        private final long limit;
+        private ServletInputStream stream;
+
+        LimitedRequest(HttpServletRequest request, long limit) {
+            super(request);
+            this.limit = limit;
+        }
+
+        @Override
+        public ServletInputStream getInputStream() throws IOException {
+            if (stream == null) {
+                stream = new LimitedStream(super.getInputStream(), limit);
+            }
+            return stream;
+        }
+    }
+
+    private static final class LimitedStream extends ServletInputStream {
+        private final ServletInputStream in;
+        private final long limit;
+        private long read;
+
+        LimitedStream(ServletInputStream in, long limit) {
+            this.in = in;
+            this.limit = limit;
+        }
+
+        @Override
+        public int read() throws IOException {
+            int b = in.read();
+            if (b >= 0) {
+                count(1);
+            }
+            return b;
+        }
+
+        @Override
+        public int read(byte[] buffer, int offset, int length) throws IOException {
+            int n = in.read(buffer, offset, length);
+            if (n > 0) {
+                count(n);
+            }
+            return n;
+        }
+
+        private void count(int n) throws RequestTooLargeException {
+            read += n;
+            if (read > limit) {
+                throw new RequestTooLargeException(limit);
+            }
+        }
+
+        @Override
+        public boolean isFinished() {
+            return in.isFinished();
+        }
+
+        @Override
+        public boolean isReady() {
+            return in.isReady();
+        }
+
+        @Override
+        public void setReadListener(ReadListener listener) {
+            in.setReadListener(listener);
+        }
+    }
+}
