@@ -52,6 +52,7 @@ public final class CnnTrainer {
         Evaluation evaluation = null;
         for (int epoch = 1; epoch <= parameters.epochs(); epoch++) {
             shuffle(order, shuffler);
+            double epochLoss = 0;
             for (int b = 0; b < batchesPerEpoch; b++) {
                 if (cancelled.getAsBoolean()) {
                     throw new TrainingCancelledException();
@@ -63,14 +64,16 @@ public final class CnnTrainer {
                     network.fit(new DataSet(x, y));
                 }
                 iteration++;
+                epochLoss += network.score();
                 if (iteration % REPORT_EVERY == 0 && b + 1 < batchesPerEpoch) {
                     listener.onProgress(progress(epoch, parameters, iteration, totalIterations, batchSize, n,
-                            network.score(), started, null));
+                            epochLoss / (b + 1), started, null));
                 }
             }
             evaluation = Evaluator.evaluate(new CnnEngine(network), test);
+            // the epoch's report carries the mean training loss over the epoch, as Keras prints it
             listener.onProgress(progress(epoch, parameters, iteration, totalIterations, batchSize, n,
-                    network.score(), started, evaluation.accuracy()));
+                    epochLoss / batchesPerEpoch, started, evaluation.accuracy()));
         }
         features.close();
         labels.close();

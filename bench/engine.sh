@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Engine-level benchmark: CNN training s/epoch, CNN and Lasso inference images/s by batch size,
+# Lasso fit time. Needs the MNIST files (the test command fetches them) and models/cnn/1.
+# Usage: bench/engine.sh            (prints a table, writes bench/results/engine-<time>.json)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export OPENBLAS_CORETYPE="${OPENBLAS_CORETYPE:-Haswell}"
+./mvnw -B -q -DskipTests test-compile
+./mvnw -B -q exec:java -Dexec.classpathScope=test -Dexec.mainClass=dev.digitserve.bench.EngineBenchmark \
+  -Dexec.args="data/mnist models" -Dexec.cleanupDaemonThreads=false 2>&1 | grep -v -E ' (DEBUG|INFO) '

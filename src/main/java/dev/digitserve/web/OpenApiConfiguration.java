@@ -1,0 +1,62 @@
+package dev.digitserve.web;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+
+import org.springdoc.core.customizers.OpenApiCustomizer;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.http.MediaType;
+
+import io.swagger.v3.oas.models.OpenAPI;
+import io.swagger.v3.oas.models.examples.Example;
+import io.swagger.v3.oas.models.info.Info;
+import io.swagger.v3.oas.models.info.License;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The OpenAPI document's header, and a real MNIST test digit (a 7) as the JSON request example of every
+ * prediction operation, so that Swagger UI's "Try it out" sends something meaningful.
+ */
+@Configuration(proxyBeanMethods = false)
+class OpenApiConfiguration {
+
+    @Bean
+    OpenAPI digitserveOpenApi() {
+        return new OpenAPI().info(new Info()
+                .title("digitserve")
+                .version("v1")
+                .license(new License().name("Apache-2.0"))
+                .description("""
+                        Handwritten-digit recognition as a service: a DL4J convolutional network and a Lasso \
+                        pipeline, both trained on MNIST, behind a dynamic batching queue. \
+                        Send pixel arrays as JSON or upload a PNG/JPEG photo of a digit. \
+                        Errors are RFC 9457 problem details (`application/problem+json`) with a stable `type` \
+                        URI (`urn:digitserve:problem:*`). The Open Inference Protocol (KServe V2) endpoints \
+                        live under `/v2`."""));
+    }
+
+    @Bean
+    OpenApiCustomizer predictionExamples(JsonMapper json) {
+        Object seven = readExample(json);
+        return openApi -> openApi.getPaths().forEach((path, item) -> {
+            if (!path.endsWith("/predict") || item.getPost() == null || item.getPost().getRequestBody() == null) {
+                return;
+            }
+            var content = item.getPost().getRequestBody().getContent();
+            if (content != null && content.get(MediaType.APPLICATION_JSON_VALUE) != null) {
+                content.get(MediaType.APPLICATION_JSON_VALUE).addExamples("mnist-seven",
+                        new Example().summary("A real MNIST test digit (a 7) as 28 rows of 28 values").value(seven));
+            }
+        });
+    }
+
+    private static Object readExample(JsonMapper json) {
+        try (InputStream in = OpenApiConfiguration.class.getResourceAsStream("/openapi/example-seven.json")) {
+            return json.readValue(in, Object.class);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

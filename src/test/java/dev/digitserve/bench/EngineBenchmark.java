@@ -1,0 +1,136 @@
+package dev.digitserve.bench;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.factory.Nd4j;
+
+import dev.digitserve.data.Mnist;
+import dev.digitserve.data.MnistDataset;
+import dev.digitserve.inference.CnnEngine;
+import dev.digitserve.inference.InferenceEngine;
+import dev.digitserve.inference.LassoPipeline;
+import dev.digitserve.inference.LinearEngine;
+import dev.digitserve.inference.NativeBackend;
+import dev.digitserve.training.CnnArchitecture;
+import dev.digitserve.training.CnnParameters;
+import dev.digitserve.training.LassoParameters;
+import dev.digitserve.training.LassoTrainer;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Engine-level speed: CNN training seconds per epoch (timed over a slice of an epoch and scaled to 60k
+ * images), CNN inference images/s by batch size, Lasso fit seconds, Lasso inference images/s. Each
+ * inference figure is the median of several timed rounds. Run it through {@code bench/engine.sh}.
+ */
+public final class EngineBenchmark {
+    private static final int ROUNDS = 5;
+    private static final double ROUND_SECONDS = 1.5;
+
+    public static void main(String[] args) throws IOException {
+        Path dataDir = Path.of(args.length > 0 ? args[0] : "data/mnist");
+        Path modelsDir = Path.of(args.length > 1 ? args[1] : "models");
+        int trainIterations = Integer.parseInt(System.getProperty("bench.train-iterations", "120"));
+        NativeBackend.Info backend = NativeBackend.configure();
+        MnistDataset train = Mnist.train(dataDir);
+        MnistDataset test = Mnist.test(dataDir);
+        Map<String, Object> results = new LinkedHashMap<>();
+        results.put("backend", backend.describe());
+        results.put("openblasCoretype", String.valueOf(System.getenv("OPENBLAS_CORETYPE")));
+
+        double secondsPerEpoch = cnnTrainingSecondsPerEpoch(train, trainIterations);
+        results.put("cnnTrainSecondsPerEpoch", secondsPerEpoch);
+
+        Map<String, Double> cnnInference = new LinkedHashMap<>();
+        try (CnnEngine cnn = CnnEngine.load(modelsDir.resolve("cnn/1/model.zip"))) {
+            for (int batch : new int[] {1, 8, 32, 64, 128, 512}) {
+                cnnInference.put(Integer.toString(batch), imagesPerSecond(cnn, test, batch));
+            }
+        }
+        results.put("cnnInferenceImagesPerSecond", cnnInference);
+
+        long started = System.nanoTime();
+        LassoPipeline pipeline = LassoTrainer.fit(train, LassoParameters.reference(), () -> false);
+        results.put("lassoFitSeconds", (System.nanoTime() - started) / 1e9);
+        Map<String, Double> lassoInference = new LinkedHashMap<>();
+        try (LinearEngine lasso = new LinearEngine(pipeline.fold())) {
+            for (int batch : new int[] {1, 10_000}) {
+                lassoInference.put(Integer.toString(batch), imagesPerSecond(lasso, test, batch));
+            }
+        }
+        results.put("lassoInferenceImagesPerSecond", lassoInference);
+
+        print(results);
+        Path out = Path.of("bench/results");
+        Files.createDirectories(out);
+        Path file = out.resolve("engine-" + Instant.now().toString().replace(':', '-') + ".json");
+        Files.writeString(file, JsonMapper.builder().build().writerWithDefaultPrettyPrinter().writeValueAsString(results));
+        System.out.println("results written to " + file);
+    }
+
+    private static double cnnTrainingSecondsPerEpoch(MnistDataset train, int iterations) {
+        CnnParameters parameters = CnnParameters.reference();
+        MultiLayerNetwork network = CnnArchitecture.build(parameters);
+        int batch = parameters.batchSize();
+        INDArray x = Nd4j.create(train.floats(0, batch * 4), new long[] {batch * 4, 784}, 'c');
+        INDArray y = Nd4j.zeros(batch * 4, 10);
+        for (int i = 0; i < batch * 4; i++) {
+            y.putScalar(i, train.label(i), 1);
+        }
+        DataSet[] batches = new DataSet[4];
+        for (int b = 0; b < 4; b++) {
+            batches[b] = new DataSet(x.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(b * batch, (b + 1) * batch)).dup(),
+                    y.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(b * batch, (b + 1) * batch)).dup());
+        }
+        for (int i = 0; i < 10; i++) {
+            network.fit(batches[i % 4]);
+        }
+        long started = System.nanoTime();
+        for (int i = 0; i < iterations; i++) {
+            network.fit(batches[i % 4]);
+        }
+        double imagesPerSecond = iterations * batch / ((System.nanoTime() - started) / 1e9);
+        return train.count() / imagesPerSecond;
+    }
+
+    private static double imagesPerSecond(InferenceEngine engine, MnistDataset test, int batch) {
+        float[] pixels = test.floats(0, Math.min(batch, test.count()));
+        int count = pixels.length / 784;
+        for (int i = 0; i < 3; i++) {
+            engine.predict(pixels, count);
+        }
+        double[] rounds = new double[ROUNDS];
+        for (int r = 0; r < ROUNDS; r++) {
+            long started = System.nanoTime();
+            long images = 0;
+            while (System.nanoTime() - started < ROUND_SECONDS * 1e9) {
+                engine.predict(pixels, count);
+                images += count;
+            }
+            rounds[r] = images / ((System.nanoTime() - started) / 1e9);
+        }
+        Arrays.sort(rounds);
+        return rounds[ROUNDS / 2];
+    }
+
+    @SuppressWarnings("unchecked")
+    private static void print(Map<String, Object> results) {
+        System.out.println();
+        System.out.println(results.get("backend"));
+        System.out.printf(Locale.ROOT, "%-40s %12.1f%n", "CNN training, s/epoch (60k images)", results.get("cnnTrainSecondsPerEpoch"));
+        ((Map<String, Double>) results.get("cnnInferenceImagesPerSecond")).forEach((batch, rate) ->
+                System.out.printf(Locale.ROOT, "%-40s %12.0f%n", "CNN inference, images/s, batch " + batch, rate));
+        System.out.printf(Locale.ROOT, "%-40s %12.2f%n", "Lasso fit, s (60k images)", results.get("lassoFitSeconds"));
+        ((Map<String, Double>) results.get("lassoInferenceImagesPerSecond")).forEach((batch, rate) ->
+                System.out.printf(Locale.ROOT, "%-40s %12.0f%n", "Lasso inference, images/s, batch " + batch, rate));
+    }
+}
