@@ -5,6 +5,7 @@ import java.util.Arrays;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
+import org.springframework.scheduling.annotation.EnableScheduling;
 
 import dev.digitserve.training.TrainCommand;
 
@@ -14,6 +15,7 @@ import dev.digitserve.training.TrainCommand;
  */
 @SpringBootApplication
 @ConfigurationPropertiesScan
+@EnableScheduling
 public class DigitserveApplication {
     public static void main(String[] args) throws Exception {
         if (args.length > 0 && args[0].equals("train")) {

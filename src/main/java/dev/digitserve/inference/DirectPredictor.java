@@ -21,6 +21,11 @@ public final class DirectPredictor implements Predictor {
     }
 
     @Override
+    public boolean isClosed() {
+        return false;
+    }
+
+    @Override
     public void close() {
         // nothing queued, nothing to drain
     }

@@ -13,6 +13,9 @@ import java.util.concurrent.CompletableFuture;
 public interface Predictor extends AutoCloseable {
     CompletableFuture<float[]> submit(float[] pixels, int count, Duration timeout);
 
+    /** True once {@link #close} has begun: new submissions are refused. */
+    boolean isClosed();
+
     @Override
     void close();
 }

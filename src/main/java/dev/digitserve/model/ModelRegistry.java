@@ -4,28 +4,37 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
+import java.util.NavigableSet;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
- * The loaded model versions and which one of each model is served.
+ * The loaded model versions and which version of each model is served.
  *
- * <p>{@link #scan()} reads the repository, loads and warms up every version it has not seen, and
- * records versions that fail (with a reason, a log line and the {@code digitserve.model.load.failures}
- * counter); a failed version never replaces a working one. The served version of a model is its pinned
- * version if that one is loaded, otherwise its highest loaded version.
+ * <p>{@link #scan()} reads the repository and loads and warms up every version it has not seen; a
+ * version that fails is recorded with a reason (a log line and the {@code digitserve.model.load.failures}
+ * counter) and never replaces a working one. The served version of a model is its pinned version
+ * (configuration, or {@link #pin} at run time) or else its highest version that loads.
  *
- * <p>Thread-safety: lookups ({@link #served}, {@link #version}) are lock-free reads of immutable
- * snapshots and may run on any thread at any time; {@link #scan()} and pinning are serialised. When the
- * served version changes, requests already handed to the old version's predictor are still answered
- * by it; the old version is closed (drained) only once it is neither served nor on disk any more.
+ * <p>When the served version changes (a new version appears, or a pin changes), the new version is loaded
+ * and warmed up <em>before</em> it is swapped in; the previously served version then stops accepting
+ * requests, answers everything already queued on it, and is unloaded in the background. Requests that
+ * name no version and race with the swap are retried on the new version by {@link ModelResolver}, so a
+ * swap fails no request.
+ *
+ * <p>Thread-safety: lookups ({@link #served}, {@link #version}) read immutable snapshots without locking
+ * and may run on any thread; changes ({@link #scan}, {@link #pin}, {@link #unpin}) are serialised.
  */
 public class ModelRegistry implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ModelRegistry.class);
@@ -36,9 +45,14 @@ public class ModelRegistry implements AutoCloseable {
     private final ModelsProperties properties;
     private final Counter loadFailures;
     private final Map<String, ModelEntry> models = new ConcurrentHashMap<>();
+    private final ExecutorService drainer = Executors.newSingleThreadExecutor(r -> {
+        Thread thread = new Thread(r, "model-drainer");
+        thread.setDaemon(true);
+        return thread;
+    });
 
     public ModelRegistry(ModelRepository repository, ModelsProperties properties, PredictorFactory predictors,
-                         tools.jackson.databind.json.JsonMapper json, MeterRegistry meters) {
+                         JsonMapper json, MeterRegistry meters) {
         this.repository = repository;
         this.loader = new ModelLoader(repository, json);
         this.predictors = predictors;
@@ -47,44 +61,115 @@ public class ModelRegistry implements AutoCloseable {
                 .description("Model versions that could not be loaded").register(meters);
     }
 
-    /** An immutable view of one model: its versions, failures and served version. */
+    /**
+     * An immutable view of one model: loaded versions, versions that failed (with the reason), versions
+     * unloaded after being superseded (with the reason), and the pin.
+     */
     private record ModelEntry(String name, NavigableMap<Integer, LoadedVersion> loaded,
-                              NavigableMap<Integer, String> failed, Integer pinned) {
+                              NavigableMap<Integer, String> failed, NavigableMap<Integer, String> unloaded,
+                              Integer pinned) {
+        static ModelEntry empty(String name, Integer pinned) {
+            return new ModelEntry(name, new TreeMap<>(), new TreeMap<>(), new TreeMap<>(), pinned);
+        }
+
         Optional<LoadedVersion> served() {
-            if (pinned != null && loaded.containsKey(pinned)) {
-                return Optional.of(loaded.get(pinned));
+            if (pinned != null) {
+                return Optional.ofNullable(loaded.get(pinned));
             }
             return loaded.isEmpty() ? Optional.empty() : Optional.of(loaded.lastEntry().getValue());
         }
 
         boolean knows(int version) {
-            return loaded.containsKey(version) || failed.containsKey(version);
+            return loaded.containsKey(version) || failed.containsKey(version) || unloaded.containsKey(version);
+        }
+
+        ModelEntry withPin(Integer pin) {
+            return new ModelEntry(name, loaded, failed, unloaded, pin);
         }
     }
 
-    /** Loads every version that appeared since the last scan. Safe to call repeatedly. */
+    /** Loads every version that appeared since the last scan and swaps in a new served version. */
     public synchronized void scan() {
         for (String name : repository.modelNames()) {
-            ModelEntry entry = models.getOrDefault(name,
-                    new ModelEntry(name, new TreeMap<>(), new TreeMap<>(), properties.pinnedVersion(name)));
-            for (int version : repository.versions(name)) {
+            ModelEntry before = models.get(name);
+            ModelEntry entry = before != null ? before : ModelEntry.empty(name, properties.pinnedVersion(name));
+            NavigableSet<Integer> onDisk = repository.versions(name);
+            for (int version : onDisk) {
                 if (!entry.knows(version)) {
-                    entry = withVersion(entry, version);
+                    entry = load(entry, version);
                 }
             }
-            models.put(name, entry);
+            entry = forgetRemoved(entry, onDisk);
+            commit(before, entry);
         }
     }
 
-    private ModelEntry withVersion(ModelEntry entry, int version) {
+    /**
+     * Serves {@code version} until {@link #unpin}: loads it again if it had been unloaded.
+     *
+     * @throws UnknownModelException if the model or version does not exist or cannot be loaded
+     */
+    public synchronized ModelStatus pin(String name, int version) {
+        ModelEntry before = requireModel(name);
+        if (!repository.versions(name).contains(version)) {
+            throw new UnknownModelException("model '" + name + "' has no version " + version);
+        }
+        ModelEntry entry = before;
+        if (!entry.loaded().containsKey(version)) {
+            entry = load(withoutRecord(entry, version), version);
+            if (!entry.loaded().containsKey(version)) {
+                commit(before, entry);
+                throw new UnknownModelException("version " + version + " of '" + name + "' cannot be loaded: "
+                        + entry.failed().get(version));
+            }
+        }
+        commit(before, entry.withPin(version));
+        return status(name).orElseThrow();
+    }
+
+    /** Returns to serving the highest loadable version, loading it again if it had been unloaded. */
+    public synchronized ModelStatus unpin(String name) {
+        ModelEntry before = requireModel(name);
+        ModelEntry entry = before.withPin(null);
+        for (int version : repository.versions(name).descendingSet()) {
+            if (entry.loaded().containsKey(version)) {
+                break;
+            }
+            if (entry.unloaded().containsKey(version)) {
+                entry = load(withoutRecord(entry, version), version);
+                if (entry.loaded().containsKey(version)) {
+                    break;
+                }
+            }
+        }
+        commit(before, entry);
+        return status(name).orElseThrow();
+    }
+
+    /** Pins the currently served version if nothing is pinned, so that a new version is loaded but not served. */
+    public synchronized void keepServing(String name) {
+        ModelEntry entry = models.get(name);
+        if (entry != null && entry.pinned() == null) {
+            entry.served().ifPresent(served -> models.put(name, entry.withPin(served.version())));
+        }
+    }
+
+    private ModelEntry requireModel(String name) {
+        ModelEntry entry = models.get(name);
+        if (entry == null) {
+            throw new UnknownModelException("no model named '" + name + "'");
+        }
+        return entry;
+    }
+
+    private ModelEntry load(ModelEntry entry, int version) {
         TreeMap<Integer, LoadedVersion> loaded = new TreeMap<>(entry.loaded());
         TreeMap<Integer, String> failed = new TreeMap<>(entry.failed());
         long started = System.nanoTime();
         try {
             ModelLoader.Loaded result = loader.load(entry.name(), version);
-            LoadedVersion loadedVersion = new LoadedVersion(entry.name(), version, result.kind(), result.card(),
-                    result.engine(), predictors.create(entry.name(), version, result.engine()));
-            loaded.put(version, loadedVersion);
+            loaded.put(version, new LoadedVersion(entry.name(), version, result.kind(), result.card(),
+                    result.engine(), predictors.create(entry.name(), version, result.engine())));
             log.info("loaded {} version {} ({}) in {} ms", entry.name(), version, result.kind().id(),
                     (System.nanoTime() - started) / 1_000_000);
         } catch (ModelLoader.ModelLoadException e) {
@@ -92,7 +177,61 @@ public class ModelRegistry implements AutoCloseable {
             loadFailures.increment();
             log.error("cannot load {} version {}: {}", entry.name(), version, e.getMessage(), e.getCause());
         }
-        return new ModelEntry(entry.name(), loaded, failed, entry.pinned());
+        return new ModelEntry(entry.name(), loaded, failed, entry.unloaded(), entry.pinned());
+    }
+
+    private static ModelEntry withoutRecord(ModelEntry entry, int version) {
+        TreeMap<Integer, String> failed = new TreeMap<>(entry.failed());
+        TreeMap<Integer, String> unloaded = new TreeMap<>(entry.unloaded());
+        failed.remove(version);
+        unloaded.remove(version);
+        return new ModelEntry(entry.name(), entry.loaded(), failed, unloaded, entry.pinned());
+    }
+
+    /** Versions deleted from disk: forget failures, drain and drop loaded ones. */
+    private ModelEntry forgetRemoved(ModelEntry entry, NavigableSet<Integer> onDisk) {
+        TreeMap<Integer, LoadedVersion> loaded = new TreeMap<>(entry.loaded());
+        TreeMap<Integer, String> failed = new TreeMap<>(entry.failed());
+        TreeMap<Integer, String> unloaded = new TreeMap<>(entry.unloaded());
+        failed.keySet().retainAll(onDisk);
+        unloaded.keySet().retainAll(onDisk);
+        for (Integer version : List.copyOf(loaded.keySet())) {
+            if (!onDisk.contains(version)) {
+                drain(loaded.remove(version), "deleted from the repository");
+            }
+        }
+        return new ModelEntry(entry.name(), loaded, failed, unloaded, entry.pinned());
+    }
+
+    /**
+     * Publishes the new state of a model. If the served version changed, the one served before is
+     * unloaded once its queue is drained (unless it is still pinned).
+     */
+    private void commit(ModelEntry before, ModelEntry after) {
+        Optional<LoadedVersion> previous = before == null ? Optional.empty() : before.served();
+        Optional<LoadedVersion> next = after.served();
+        if (previous.isPresent() && next.isPresent() && previous.get().version() != next.get().version()
+                && after.loaded().get(previous.get().version()) == previous.get()) {
+            LoadedVersion superseded = previous.get();
+            TreeMap<Integer, LoadedVersion> loaded = new TreeMap<>(after.loaded());
+            TreeMap<Integer, String> unloaded = new TreeMap<>(after.unloaded());
+            loaded.remove(superseded.version());
+            unloaded.put(superseded.version(), "superseded by version " + next.get().version()
+                    + "; unloaded after answering its queued requests");
+            after = new ModelEntry(after.name(), loaded, after.failed(), unloaded, after.pinned());
+            models.put(after.name(), after);
+            log.info("{} now serves version {} (was {})", after.name(), next.get().version(), superseded.version());
+            drain(superseded, "superseded by version " + next.get().version());
+        } else {
+            models.put(after.name(), after);
+        }
+    }
+
+    private void drain(LoadedVersion version, String why) {
+        drainer.execute(() -> {
+            version.close();
+            log.info("unloaded {} version {} ({})", version.name(), version.version(), why);
+        });
     }
 
     /** The version that answers requests that name no version. */
@@ -107,10 +246,16 @@ public class ModelRegistry implements AutoCloseable {
         return entry == null ? Optional.empty() : Optional.ofNullable(entry.loaded().get(version));
     }
 
-    /** Why a version is not loaded, if it failed. */
-    public Optional<String> failure(String name, int version) {
+    /** Why a version is not loaded (failed, or unloaded), if it is known. */
+    public Optional<String> whyNotLoaded(String name, int version) {
         ModelEntry entry = models.get(name);
-        return entry == null ? Optional.empty() : Optional.ofNullable(entry.failed().get(version));
+        if (entry == null) {
+            return Optional.empty();
+        }
+        if (entry.failed().containsKey(version)) {
+            return Optional.of("failed to load: " + entry.failed().get(version));
+        }
+        return Optional.ofNullable(entry.unloaded().get(version)).map(reason -> "is not loaded: " + reason);
     }
 
     public boolean contains(String name) {
@@ -131,18 +276,18 @@ public class ModelRegistry implements AutoCloseable {
         if (entry == null) {
             return Optional.empty();
         }
-        List<ModelStatus.Version> versions = new ArrayList<>();
         TreeMap<Integer, ModelStatus.Version> byNumber = new TreeMap<>();
         entry.loaded().forEach((v, loaded) ->
                 byNumber.put(v, new ModelStatus.Version(v, VersionState.LOADED, null, loaded.card())));
         entry.failed().forEach((v, reason) ->
                 byNumber.put(v, new ModelStatus.Version(v, VersionState.FAILED, reason, null)));
-        versions.addAll(byNumber.values());
+        entry.unloaded().forEach((v, reason) ->
+                byNumber.put(v, new ModelStatus.Version(v, VersionState.UNLOADED, reason, null)));
         Optional<LoadedVersion> served = entry.served();
         String kind = served.map(v -> v.kind().id())
                 .orElse(entry.loaded().isEmpty() ? null : entry.loaded().firstEntry().getValue().kind().id());
         return Optional.of(new ModelStatus(name, kind, served.map(LoadedVersion::version).orElse(null),
-                entry.pinned(), served.isPresent(), versions));
+                entry.pinned(), served.isPresent(), new ArrayList<>(byNumber.values())));
     }
 
     /** Drains and frees every loaded version. */
@@ -152,5 +297,11 @@ public class ModelRegistry implements AutoCloseable {
             entry.loaded().values().forEach(LoadedVersion::close);
         }
         models.clear();
+        drainer.shutdown();
+        try {
+            drainer.awaitTermination(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

@@ -1,6 +1,8 @@
 package dev.digitserve.model;
 
+import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 
 import org.springframework.stereotype.Component;
 
@@ -35,9 +37,37 @@ public class ModelResolver {
                     List.of(new FieldError("version", "must be >= 1")));
         }
         return registry.version(name, version).orElseThrow(() -> new UnknownModelException(
-                registry.failure(name, version)
-                        .map(reason -> "version " + version + " of '" + name + "' failed to load: " + reason)
+                registry.whyNotLoaded(name, version)
+                        .map(reason -> "version " + version + " of '" + name + "' " + reason)
                         .orElse("model '" + name + "' has no version " + version)));
+    }
+
+    /** The outputs of a prediction and the version that computed them. */
+    public record Answer(LoadedVersion version, float[] outputs) {
+    }
+
+    /**
+     * Resolves and submits in one step. A request that names no version and lands on a version that
+     * closed in the meantime (a hot swap) is submitted once more to the version now served, so swaps
+     * fail no request; a closed predictor refuses before computing, so nothing runs twice.
+     */
+    public CompletableFuture<Answer> submit(String name, Integer version, float[] pixels, int count, Duration timeout) {
+        LoadedVersion target = resolve(name, version);
+        CompletableFuture<Answer> answer = target.predictor().submit(pixels, count, timeout)
+                .thenApply(outputs -> new Answer(target, outputs));
+        if (version != null) {
+            return answer;
+        }
+        return answer.exceptionallyCompose(error -> {
+            if (!target.predictor().isClosed()) {
+                return CompletableFuture.failedFuture(error);
+            }
+            LoadedVersion current = resolve(name, null);
+            if (current == target) {
+                return CompletableFuture.failedFuture(error);
+            }
+            return current.predictor().submit(pixels, count, timeout).thenApply(outputs -> new Answer(current, outputs));
+        });
     }
 
     public static void requireValidName(String name) {

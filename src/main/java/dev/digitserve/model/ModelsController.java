@@ -33,6 +33,30 @@ class ModelsController {
         return new ModelList(registry.statuses());
     }
 
+    /** Body of a pin request. */
+    record ServedVersionRequest(@jakarta.validation.constraints.NotNull @jakarta.validation.constraints.Min(1)
+                                @io.swagger.v3.oas.annotations.media.Schema(example = "1") Integer version) {
+    }
+
+    @org.springframework.web.bind.annotation.PutMapping("/{name}/served-version")
+    @Operation(summary = "Pin the served version (rollback)",
+            description = "Serves the given version until the pin is removed, loading it again if it had been"
+                    + " unloaded. Requires an API key when keys are configured.")
+    @ApiResponse(responseCode = "200", description = "The model with its new served version")
+    @ApiResponse(responseCode = "404", description = "No such model or version, or the version cannot be loaded")
+    ModelStatus pin(@PathVariable String name,
+                    @org.springframework.web.bind.annotation.RequestBody @jakarta.validation.Valid ServedVersionRequest request) {
+        ModelResolver.requireValidName(name);
+        return registry.pin(name, request.version());
+    }
+
+    @org.springframework.web.bind.annotation.DeleteMapping("/{name}/served-version")
+    @Operation(summary = "Remove the pin", description = "Returns to serving the highest version that loads.")
+    ModelStatus unpin(@PathVariable String name) {
+        ModelResolver.requireValidName(name);
+        return registry.unpin(name);
+    }
+
     @GetMapping("/{name}")
     @Operation(summary = "Describe one model",
             description = "Versions with their state and model cards (metrics measured on the 10k MNIST test set,"

@@ -25,9 +25,8 @@ public class PredictionService {
     /** @param version null for the served version; @param timeout null for the configured default */
     public CompletableFuture<PredictionResponse> predict(String model, Integer version, Instances instances,
                                                          Duration timeout) {
-        LoadedVersion target = resolver.resolve(model, version);
-        return target.predictor().submit(instances.pixels(), instances.count(), timeout)
-                .thenApply(outputs -> toResponse(target, outputs, instances.count()));
+        return resolver.submit(model, version, instances.pixels(), instances.count(), timeout)
+                .thenApply(answer -> toResponse(answer.version(), answer.outputs(), instances.count()));
     }
 
     private static PredictionResponse toResponse(LoadedVersion version, float[] outputs, int count) {

@@ -85,9 +85,9 @@ public final class CnnTrainer {
         Duration elapsed = Duration.ofNanos(System.nanoTime() - started);
         long samplesSeen = Math.min(iteration * batchSize, (long) n * parameters.epochs());
         double seconds = Math.max(1e-9, elapsed.toNanos() / 1e9);
-        Duration remaining = Duration.ofMillis((long) (elapsed.toMillis() * (double) (total - iteration) / iteration));
+        double remaining = seconds * (total - iteration) / iteration;
         return new TrainingProgress(epoch, parameters.epochs(), iteration, samplesSeen, loss,
-                samplesSeen / seconds, elapsed, remaining, testAccuracy);
+                samplesSeen / seconds, seconds, remaining, testAccuracy);
     }
 
     private static INDArray oneHot(MnistDataset data) {

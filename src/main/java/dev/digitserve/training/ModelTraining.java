@@ -66,7 +66,7 @@ public final class ModelTraining {
             evaluation = Evaluator.evaluate(engine, test);
         }
         listener.onProgress(new TrainingProgress(1, 1, 1, train.count(), null,
-                train.count() / Math.max(1e-9, seconds(duration)), duration, Duration.ZERO, evaluation.accuracy()));
+                train.count() / Math.max(1e-9, seconds(duration)), seconds(duration), 0, evaluation.accuracy()));
         ModelCard.Training training = new ModelCard.Training(train.count(), null, null, null,
                 "coordinate descent", seconds(duration), json.convertValue(parameters, Map.class));
         return publish(name, ModelKind.LASSO, training, evaluation, cancelled, directory ->

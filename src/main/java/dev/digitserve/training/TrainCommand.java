@@ -74,7 +74,7 @@ public final class TrainCommand {
             log.info(String.format(Locale.ROOT,
                     "epoch %d/%d done: loss %.4f, test accuracy %.4f, %.0f images/s, elapsed %ds, remaining %ds",
                     p.epoch(), p.epochs(), p.loss() == null ? Double.NaN : p.loss(), p.testAccuracy(),
-                    p.imagesPerSecond(), p.elapsed().toSeconds(), p.remaining().toSeconds()));
+                    p.imagesPerSecond(), Math.round(p.elapsedSeconds()), Math.round(p.remainingSeconds())));
         } else {
             log.info(String.format(Locale.ROOT, "epoch %d/%d iteration %d: loss %.4f, %.0f images/s",
                     p.epoch(), p.epochs(), p.iteration(), p.loss(), p.imagesPerSecond()));

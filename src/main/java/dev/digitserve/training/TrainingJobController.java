@@ -1,0 +1,115 @@
+package dev.digitserve.training;
+
+import java.net.URI;
+import java.util.List;
+
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.ProblemDetail;
+import org.springframework.http.ResponseEntity;
+import org.springframework.validation.annotation.Validated;
+import org.springframework.web.bind.annotation.DeleteMapping;
+import org.springframework.web.bind.annotation.ExceptionHandler;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+
+import dev.digitserve.web.ProblemDetailsAdvice;
+import dev.digitserve.web.ProblemType;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
+import io.swagger.v3.oas.annotations.tags.Tag;
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
+
+@RestController
+@RequestMapping("/api/v1/training-jobs")
+@Validated
+@Tag(name = "Training", description = "Train new model versions; they are evaluated, published and served without a restart")
+class TrainingJobController {
+    private final TrainingJobService jobs;
+
+    TrainingJobController(TrainingJobService jobs) {
+        this.jobs = jobs;
+    }
+
+    /** A page of jobs, newest first. */
+    record JobPage(List<TrainingJob> jobs, int page, int size, int total) {
+    }
+
+    @PostMapping
+    @Operation(summary = "Start a training job",
+            description = "Queues a job (one runs at a time). It trains on the MNIST training set, evaluates on the"
+                    + " 10k test set, publishes the next version of the model with its card and, with promote"
+                    + " (default true), serves it. Requires an API key when keys are configured.")
+    @ApiResponse(responseCode = "202", description = "Accepted; Location points at the job")
+    @ApiResponse(responseCode = "400", description = "Invalid parameters; `errors` names each one")
+    @ApiResponse(responseCode = "429", description = "Too many jobs waiting; retry after Retry-After seconds")
+    ResponseEntity<TrainingJob> start(@RequestBody @Valid TrainingJobRequest request) {
+        TrainingJob job = jobs.submit(request);
+        return ResponseEntity.accepted().location(URI.create("/api/v1/training-jobs/" + job.id())).body(job);
+    }
+
+    @GetMapping
+    @Operation(summary = "List training jobs", description = "Newest first, paged.")
+    JobPage list(@RequestParam(defaultValue = "0") @Min(0) int page,
+                 @RequestParam(defaultValue = "20") @Min(1) @Max(200) int size) {
+        return new JobPage(jobs.list(page, size), page, size, jobs.count());
+    }
+
+    @GetMapping("/{id}")
+    @Operation(summary = "Get a training job", description = "State, progress (epoch, iteration, samples seen,"
+            + " loss, images/s, elapsed and remaining seconds) and, when done, the new version and its metrics.")
+    @ApiResponse(responseCode = "404", description = "No such job")
+    TrainingJob get(@PathVariable String id) {
+        return jobs.get(id).orElseThrow(() -> new JobNotFoundException(id));
+    }
+
+    @DeleteMapping("/{id}")
+    @Operation(summary = "Cancel a training job",
+            description = "A queued job is cancelled at once; a running one stops at its next iteration and leaves"
+                    + " no model version behind. Answers 202 with the job as it is now.")
+    @ApiResponse(responseCode = "202", description = "Cancellation accepted")
+    @ApiResponse(responseCode = "404", description = "No such job")
+    @ApiResponse(responseCode = "409", description = "The job has already finished")
+    ResponseEntity<TrainingJob> cancel(@PathVariable String id) {
+        TrainingJob job = jobs.cancel(id).orElseThrow(() -> new JobNotFoundException(id));
+        if (job.state().isFinal() && job.state() != JobState.CANCELLED) {
+            throw new JobFinishedException(job);
+        }
+        return ResponseEntity.accepted().body(job);
+    }
+
+    @ExceptionHandler(JobNotFoundException.class)
+    ResponseEntity<ProblemDetail> notFound(JobNotFoundException e) {
+        return ProblemDetailsAdvice.problem(ProblemType.NOT_FOUND, e.getMessage());
+    }
+
+    @ExceptionHandler(JobFinishedException.class)
+    ResponseEntity<ProblemDetail> finished(JobFinishedException e) {
+        return ProblemDetailsAdvice.problem(ProblemType.CONFLICT, e.getMessage());
+    }
+
+    @ExceptionHandler(TrainingQueueFullException.class)
+    ResponseEntity<ProblemDetail> queueFull(TrainingQueueFullException e) {
+        HttpHeaders headers = new HttpHeaders();
+        headers.set(HttpHeaders.RETRY_AFTER, "60");
+        return ProblemDetailsAdvice.problem(ProblemType.OVERLOADED, e.getMessage(), headers);
+    }
+
+    static final class JobNotFoundException extends RuntimeException {
+        JobNotFoundException(String id) {
+            super("no training job with id '" + id + "'");
+        }
+    }
+
+    static final class JobFinishedException extends RuntimeException {
+        JobFinishedException(TrainingJob job) {
+            super("training job " + job.id() + " has already finished (" + job.state() + ")");
+        }
+    }
+}

@@ -1,0 +1,194 @@
+package dev.digitserve.training;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import org.nd4j.linalg.factory.Nd4j;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.digitserve.data.Mnist;
+import dev.digitserve.model.ModelRegistry;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+
+/**
+ * Runs training jobs one at a time on a single background thread, with a bounded queue of waiting jobs.
+ *
+ * <p>Every state change is persisted before it is visible through the API, so job records survive a
+ * restart; a job found RUNNING or QUEUED at start-up was interrupted and is marked FAILED. Cancelling
+ * a queued job ends it at once; a running one stops before its next iteration and publishes nothing.
+ * A successful job's version is published atomically, then the registry is asked to load it: with
+ * {@code promote} it becomes the served version; without, the currently served version is pinned first.
+ */
+public class TrainingJobService implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(TrainingJobService.class);
+
+    private final ModelTraining training;
+    private final ModelRegistry registry;
+    private final JobStore store;
+    private final TrainingProperties properties;
+    private final Clock clock;
+    private final Map<String, TrainingJob> jobs = new ConcurrentHashMap<>();
+    private final Map<String, AtomicBoolean> cancellations = new ConcurrentHashMap<>();
+    private final ExecutorService runner = Executors.newSingleThreadExecutor(r -> {
+        Thread thread = new Thread(r, "training-job");
+        thread.setDaemon(true);
+        return thread;
+    });
+
+    TrainingJobService(ModelTraining training, ModelRegistry registry, JobStore store, TrainingProperties properties,
+                       Clock clock, MeterRegistry meters) {
+        this.training = training;
+        this.registry = registry;
+        this.store = store;
+        this.properties = properties;
+        this.clock = clock;
+        for (TrainingJob job : store.loadAll()) {
+            if (!job.state().isFinal()) {
+                job = job.failed(JobState.FAILED, "interrupted: the service stopped while the job was "
+                        + job.state().name().toLowerCase(), clock.instant());
+                store.save(job);
+            }
+            jobs.put(job.id(), job);
+        }
+        for (JobState state : JobState.values()) {
+            Gauge.builder("digitserve.training.jobs", jobs, all -> all.values().stream()
+                            .filter(job -> job.state() == state).count())
+                    .description("Training jobs by state").tag("state", state.name()).register(meters);
+        }
+    }
+
+    /** Queues a job; throws {@link TrainingQueueFullException} when too many are waiting. */
+    public synchronized TrainingJob submit(TrainingJobRequest request) {
+        long waiting = jobs.values().stream().filter(job -> job.state() == JobState.QUEUED).count();
+        if (waiting >= properties.maxQueuedJobs()) {
+            throw new TrainingQueueFullException(properties.maxQueuedJobs());
+        }
+        TrainingJobRequest parameters = request.withDefaults();
+        TrainingJob job = new TrainingJob(UUID.randomUUID().toString(), parameters.model(), parameters,
+                JobState.QUEUED, null, clock.instant(), null, null, null, null, null);
+        update(job);
+        cancellations.put(job.id(), new AtomicBoolean());
+        runner.execute(() -> run(job.id()));
+        return job;
+    }
+
+    public Optional<TrainingJob> get(String id) {
+        return Optional.ofNullable(jobs.get(id));
+    }
+
+    /** Newest first. */
+    public List<TrainingJob> list(int page, int size) {
+        return jobs.values().stream()
+                .sorted(Comparator.comparing(TrainingJob::createdAt).reversed().thenComparing(TrainingJob::id))
+                .skip((long) page * size).limit(size).toList();
+    }
+
+    public int count() {
+        return jobs.size();
+    }
+
+    /**
+     * Asks a job to stop. A queued job is CANCELLED at once; a running one when it reaches its next
+     * iteration. Returns the job as it is now, or empty if unknown; a finished job is returned unchanged.
+     */
+    public synchronized Optional<TrainingJob> cancel(String id) {
+        TrainingJob job = jobs.get(id);
+        if (job == null || job.state().isFinal()) {
+            return Optional.ofNullable(job);
+        }
+        cancellations.get(id).set(true);
+        if (job.state() == JobState.QUEUED) {
+            job = job.failed(JobState.CANCELLED, "cancelled before it started", clock.instant());
+            update(job);
+        }
+        return Optional.of(job);
+    }
+
+    private void run(String id) {
+        TrainingJob job;
+        synchronized (this) {
+            job = jobs.get(id);
+            if (job.state() != JobState.QUEUED) {
+                return;
+            }
+            job = job.withState(JobState.RUNNING, clock.instant());
+            update(job);
+        }
+        AtomicBoolean cancelled = cancellations.get(id);
+        int threadsBefore = Nd4j.getEnvironment().maxThreads();
+        try {
+            if (!Mnist.isPresent(properties.dataDir())) {
+                throw new IllegalStateException("the MNIST files are not in " + properties.dataDir()
+                        + "; run the build (./mvnw verify) or the train command once to fetch them");
+            }
+            if (properties.threads() > 0) {
+                Nd4j.getEnvironment().setMaxThreads(properties.threads());
+            }
+            TrainingJobRequest parameters = job.parameters();
+            ProgressListener listener = progress -> progressed(id, progress);
+            ModelTraining.Published published = "cnn".equals(parameters.model())
+                    ? training.trainCnn(parameters.model(), parameters.cnnParameters(), listener, cancelled::get)
+                    : training.trainLasso(parameters.model(), parameters.lassoParameters(), listener, cancelled::get);
+            if (!Boolean.TRUE.equals(parameters.promote())) {
+                registry.keepServing(parameters.model());
+            }
+            registry.scan();
+            finish(id, current -> current.succeeded(published.version(), published.card().metrics(), clock.instant()));
+            log.info("training job {} published {} version {}", id, published.name(), published.version());
+        } catch (TrainingCancelledException e) {
+            finish(id, current -> current.failed(JobState.CANCELLED, "cancelled while running", clock.instant()));
+            log.info("training job {} cancelled", id);
+        } catch (RuntimeException | java.io.IOException | OutOfMemoryError e) {
+            String reason = e instanceof IllegalStateException || e instanceof IllegalArgumentException
+                    ? e.getMessage() : "training failed: " + e.getClass().getSimpleName();
+            finish(id, current -> current.failed(JobState.FAILED, reason, clock.instant()));
+            log.error("training job {} failed", id, e);
+        } finally {
+            if (properties.threads() > 0) {
+                Nd4j.getEnvironment().setMaxThreads(threadsBefore);
+            }
+        }
+    }
+
+    private void progressed(String id, TrainingProgress progress) {
+        TrainingJob job = jobs.get(id).withProgress(progress);
+        if (progress.testAccuracy() != null) {
+            update(job);
+        } else {
+            jobs.put(id, job);
+        }
+    }
+
+    private synchronized void finish(String id, java.util.function.UnaryOperator<TrainingJob> change) {
+        update(change.apply(jobs.get(id)));
+    }
+
+    private void update(TrainingJob job) {
+        store.save(job);
+        jobs.put(job.id(), job);
+    }
+
+    /** Cancels whatever runs and stops the worker; records of unfinished jobs show them interrupted at the next start. */
+    @Override
+    public void close() {
+        cancellations.values().forEach(flag -> flag.set(true));
+        runner.shutdown();
+        try {
+            runner.awaitTermination(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
