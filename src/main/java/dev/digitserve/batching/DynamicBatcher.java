@@ -1,0 +1,735 @@
+package dev.digitserve.batching;
+
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.digitserve.batching.BatcherMetrics.Outcome;
+import dev.digitserve.batching.BatcherMetrics.Reason;
+import dev.digitserve.inference.InferenceEngine;
+import io.micrometer.core.instrument.MeterRegistry;
+
+/**
+ * A dynamic batcher in front of one {@link InferenceEngine} (one model version): it queues prediction requests and
+ * lets worker threads merge them into as few engine calls as possible.
+ *
+ * <p>What a caller can rely on:
+ * <ul>
+ *   <li><b>Blocking.</b> {@link #submit} never waits for room, for a batch or for the engine: it enqueues the
+ *       request, or refuses it, and returns a future. (It takes the queue lock briefly; workers never hold that
+ *       lock while copying pixels or calling the engine.) Refusals and every later failure arrive as that future
+ *       failing with a {@link BatchingException}; only malformed arguments throw (IllegalArgumentException,
+ *       NullPointerException).
+ *   <li><b>Batch formation.</b> A worker takes the oldest waiting request and keeps collecting requests until the
+ *       batch holds {@code maxBatchSize} images or {@code maxQueueDelay} has passed since that oldest request was
+ *       enqueued, whichever comes first, then makes one engine call. A request larger than the room left in the
+ *       batch is split across consecutive batches; its future still completes once, with all its rows. With
+ *       {@code maxBatchSize} 1 every image runs alone, without waiting.
+ *   <li><b>Ordering.</b> Requests enter batches in the order their {@code submit} calls were accepted (FIFO), and a
+ *       result holds {@code count * 10} floats whose row i belongs to image i of that request. With one worker,
+ *       batches also run and complete in that order; with several, batches may overlap and requests in
+ *       different batches may complete out of order.
+ *   <li><b>Queue full.</b> When the images waiting plus the request's images would exceed {@code queueCapacity},
+ *       the request is refused at once with {@link QueueFullException}, whose {@code retryAfterSeconds} (at
+ *       least 1, at most the request timeout) estimates how long the queue needs to drain at the measured
+ *       engine throughput. Nothing of a refused request is enqueued.
+ *   <li><b>Deadline.</b> Each request has a deadline: the smaller of the caller's timeout and
+ *       {@code requestTimeout}, counted from {@code submit}. When it passes before the answer is ready, the
+ *       future fails with {@link DeadlineExceededException} at that moment, wherever the request is: its queued
+ *       images are dropped and never reach the engine; if a batch holding part of it is already running, that
+ *       batch's rows for it are discarded.
+ *   <li><b>Engine failure.</b> If the engine throws, every request with images in that batch fails with
+ *       {@link InferenceFailedException} (the cause is the engine's exception, logged once), including the rest
+ *       of a split request; other batches are unaffected and the worker goes on with the next batch.
+ *   <li><b>Cancellation.</b> Cancelling a returned future withdraws the request's images still waiting.
+ *   <li><b>Shutdown.</b> {@link #shutdown} (and {@link #close}) stops accepting: later submits fail with
+ *       {@link BatcherClosedException}. Queued work is still computed, without waiting for batches to fill, until
+ *       the grace period ends; then every unanswered request fails with {@link BatcherClosedException}, the
+ *       workers stop and the batcher's meters leave the registry. It is idempotent. It does not close the engine,
+ *       and an engine call already running is never interrupted: the owner closes the engine only once
+ *       {@link #shutdown} has returned {@code true}.
+ *   <li><b>Threads.</b> All methods are thread-safe. Futures complete on a worker thread
+ *       ({@code batcher-<model>-v<version>-<n>}) or, for deadlines, on the time source's alarm thread, so
+ *       stages attached without an executor run there and must stay short (hand heavy work to an executor).
+ *   <li><b>Memory.</b> The batcher reads {@code pixels} until the future completes and never writes it (a request
+ *       that forms a batch alone is handed to the engine as is, which copies it); the caller must not modify it
+ *       meanwhile. The result array belongs to the caller.
+ * </ul>
+ */
+public final class DynamicBatcher implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(DynamicBatcher.class);
+
+    private static final int IN = InferenceEngine.INPUT_SIZE;
+    private static final int OUT = InferenceEngine.OUTPUT_SIZE;
+
+    /** Images per second assumed for Retry-After before any batch has been measured: a modest CPU CNN. */
+    static final double DEFAULT_THROUGHPUT = 1000.0;
+    /** Weight of the newest batch in the throughput average: adapts within a few batches, smooths out one outlier. */
+    private static final double THROUGHPUT_WEIGHT = 0.2;
+    /** Keeps every deadline far enough from now that nanoTime differences cannot overflow. */
+    private static final long MAX_NANOS = 1L << 62;
+
+    private final String model;
+    private final int version;
+    private final InferenceEngine engine;
+    private final BatchingSettings settings;
+    private final TimeSource time;
+    private final BatcherMetrics metrics;
+    private final int maxBatchSize;
+    private final long maxQueueDelayNanos;
+    private final long requestTimeoutNanos;
+    private final long maxRetryAfterSeconds;
+
+    private final ReentrantLock lock = new ReentrantLock();
+    /** Wakes the worker that is forming a batch: images arrived, its batch window closed, or shutdown began. */
+    private final Condition formerWake = lock.newCondition();
+    /** Wakes a worker waiting to become the one that forms the next batch. */
+    private final Condition formingFree = lock.newCondition();
+    /** Wakes {@link #shutdown} when a worker stops or the grace period ends. */
+    private final Condition workerStopped = lock.newCondition();
+
+    // Guarded by lock.
+    private final ArrayDeque<Request> queue = new ArrayDeque<>();
+    /** Only one worker forms a batch at a time, so that two never wait for company on the same oldest request. */
+    private boolean forming;
+    private boolean closed;
+    private int liveWorkers;
+    private TimeSource.Alarm windowAlarm;
+    private long windowAlarmAt;
+    private final List<Worker> workers = new ArrayList<>();
+
+    /** Images waiting (not yet in a batch, not dropped). Written under lock, read without it by metrics and callers. */
+    private volatile int queuedImages;
+    /** Exponentially weighted images/s of recent batches, as double bits; NaN until the first measurement. */
+    private final AtomicLong throughputBits = new AtomicLong(Double.doubleToRawLongBits(Double.NaN));
+    private final AtomicBoolean metersRemoved = new AtomicBoolean();
+
+    public DynamicBatcher(String model, int version, InferenceEngine engine, BatchingSettings settings,
+                          MeterRegistry registry, TimeSource time) {
+        this.model = Objects.requireNonNull(model, "model");
+        this.version = version;
+        this.engine = Objects.requireNonNull(engine, "engine");
+        this.settings = Objects.requireNonNull(settings, "settings");
+        this.time = Objects.requireNonNull(time, "time");
+        Objects.requireNonNull(registry, "registry");
+        this.maxBatchSize = settings.maxBatchSize();
+        this.maxQueueDelayNanos = nanos(settings.maxQueueDelay());
+        this.requestTimeoutNanos = nanos(settings.requestTimeout());
+        this.maxRetryAfterSeconds = Math.max(1, (requestTimeoutNanos + 999_999_999L) / 1_000_000_000L);
+        this.metrics = new BatcherMetrics(registry, model, version, settings, this, DynamicBatcher::queueDepth);
+
+        lock.lock();
+        try {
+            for (int n = 1; n <= settings.workers(); n++) {
+                Worker worker = new Worker("batcher-" + model + "-v" + version + "-" + n);
+                workers.add(worker);
+                liveWorkers++;
+                worker.thread.start();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** A batcher on the system clock. */
+    public DynamicBatcher(String model, int version, InferenceEngine engine, BatchingSettings settings,
+                          MeterRegistry registry) {
+        this(model, version, engine, settings, registry, TimeSource.system());
+    }
+
+    /**
+     * Queues {@code count} images ({@code count * 784} floats, row-major) for prediction.
+     *
+     * @param timeout the caller's own limit, or null for none; the effective deadline is the smaller of it and
+     *                the request timeout. Zero or negative means already expired.
+     * @return a future of {@code count * 10} floats, row i for image i; see the class contract for its failures
+     */
+    public CompletableFuture<float[]> submit(float[] pixels, int count, Duration timeout) {
+        Objects.requireNonNull(pixels, "pixels");
+        if (count < 1 || pixels.length != (long) count * IN) {
+            throw new IllegalArgumentException("expected count >= 1 and count * " + IN + " pixels, got count "
+                    + count + " and " + pixels.length + " pixels");
+        }
+        long now = time.nanoTime();
+        long timeoutNanos = timeout == null ? requestTimeoutNanos : Math.min(nanos(timeout), requestTimeoutNanos);
+        Request request = new Request(pixels, count, now, now + timeoutNanos);
+        if (timeoutNanos <= 0) {
+            fail(request, deadlineExceeded(request), Outcome.EXPIRED, Reason.DEADLINE, now);
+            return request;
+        }
+
+        BatchingException refusal = null;
+        Reason reason = null;
+        lock.lock();
+        try {
+            int depth = queuedImages;
+            if (closed) {
+                refusal = new BatcherClosedException(model + " v" + version + " is shutting down");
+                reason = Reason.SHUTDOWN;
+            } else if ((long) depth + count > settings.queueCapacity()) {
+                refusal = new QueueFullException(model + " v" + version + " has " + depth + " of "
+                        + settings.queueCapacity() + " images queued; " + count + " more do not fit",
+                        retryAfterSeconds(depth));
+                reason = Reason.QUEUE_FULL;
+            } else {
+                queue.addLast(request);
+                queuedImages = depth + count;
+                formerWake.signal();
+            }
+        } finally {
+            lock.unlock();
+        }
+        if (refusal != null) {
+            fail(request, refusal, Outcome.REJECTED, reason, now);
+            return request;
+        }
+
+        // Armed after enqueueing so that an alarm firing at once finds the request where it can be withdrawn.
+        TimeSource.Alarm alarm = time.schedule(request.deadline, () -> expire(request));
+        request.alarm = alarm;
+        if (request.isFinished()) {
+            alarm.cancel(); // answered before the alarm was visible to the worker that answered it
+        }
+        return request;
+    }
+
+    /** Images waiting for a batch, excluding those already in a running batch. */
+    public int queueDepth() {
+        return queuedImages;
+    }
+
+    public String model() {
+        return model;
+    }
+
+    public int version() {
+        return version;
+    }
+
+    public BatchingSettings settings() {
+        return settings;
+    }
+
+    /** True once shutdown has begun: new requests are refused. */
+    public boolean isClosed() {
+        lock.lock();
+        try {
+            return closed;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** {@link #shutdown} with the request timeout as grace: no queued request could outlive it anyway. */
+    @Override
+    public void close() {
+        shutdown(settings.requestTimeout());
+    }
+
+    /**
+     * Stops accepting requests, lets the workers compute what is queued for up to {@code grace}, then fails what
+     * is left with {@link BatcherClosedException} and removes the meters. Blocks until the workers have stopped or
+     * the grace period (on the batcher's time source) has ended. Idempotent; safe to call concurrently.
+     *
+     * @return true if every worker has stopped, so the engine is no longer in use and may be closed; false if an
+     *         engine call was still running when the grace period ended
+     */
+    public boolean shutdown(Duration grace) {
+        Objects.requireNonNull(grace, "grace");
+        List<Request> abandoned = new ArrayList<>();
+        boolean stopped;
+        lock.lock();
+        try {
+            closed = true;
+            formerWake.signalAll();
+            formingFree.signalAll();
+            long graceEnd = time.nanoTime() + nanos(grace);
+            TimeSource.Alarm graceAlarm = null;
+            boolean interrupted = false;
+            while (liveWorkers > 0 && time.nanoTime() - graceEnd < 0 && !interrupted && !isWorkerThread()) {
+                if (graceAlarm == null) {
+                    graceAlarm = time.schedule(graceEnd, this::wakeShutdown);
+                    continue; // the alarm may have run already, on this thread: look at the clock again first
+                }
+                try {
+                    workerStopped.await();
+                } catch (InterruptedException e) {
+                    interrupted = true; // treat as the end of the grace period, and keep the interrupt for the caller
+                    Thread.currentThread().interrupt();
+                }
+            }
+            if (graceAlarm != null) {
+                graceAlarm.cancel();
+            }
+            abandoned.addAll(queue);
+            for (Request request : queue) {
+                discard(request);
+            }
+            queue.clear();
+            for (Worker worker : workers) {
+                for (int i = 0; i < worker.slices; i++) {
+                    abandoned.add(worker.sliceRequest[i]); // running batches: their answers come too late
+                }
+            }
+            stopped = liveWorkers == 0;
+        } finally {
+            lock.unlock();
+        }
+        long now = time.nanoTime();
+        for (Request request : abandoned) {
+            fail(request, new BatcherClosedException(model + " v" + version + " shut down before answering"),
+                    Outcome.REJECTED, Reason.SHUTDOWN, now);
+        }
+        if (metersRemoved.compareAndSet(false, true)) {
+            metrics.remove();
+        }
+        return stopped;
+    }
+
+    private void wakeShutdown() {
+        lock.lock();
+        try {
+            workerStopped.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** A completion stage running on a worker that closes the batcher must not wait for that worker to stop. */
+    private boolean isWorkerThread() {
+        Thread current = Thread.currentThread();
+        for (Worker worker : workers) {
+            if (worker.thread == current) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // Workers
+
+    /** One worker thread with its reusable batch buffer; slice arrays are written under the lock. */
+    private final class Worker implements Runnable {
+        final Thread thread;
+        final float[] fullBatch = new float[maxBatchSize * IN];
+        final Request[] sliceRequest = new Request[maxBatchSize];
+        final int[] sliceStart = new int[maxBatchSize];
+        final int[] sliceLength = new int[maxBatchSize];
+        /** Slices of the batch being computed; read by shutdown under the lock to fail them after the grace. */
+        int slices;
+        long batchFormedAt;
+        final List<Request> expired = new ArrayList<>();
+
+        Worker(String name) {
+            thread = new Thread(this, name);
+            // A wedged engine call must not keep the JVM alive after the application has shut down.
+            thread.setDaemon(true);
+        }
+
+        @Override
+        public void run() {
+            try {
+                while (true) {
+                    int images;
+                    lock.lock();
+                    try {
+                        slices = 0;
+                        images = formBatch(this);
+                    } finally {
+                        lock.unlock();
+                    }
+                    failExpired(this);
+                    if (images < 0) {
+                        return;
+                    }
+                    if (images > 0) {
+                        runBatch(this, images);
+                    }
+                }
+            } catch (InterruptedException e) {
+                log.warn("Batcher worker {} interrupted; stopping it", thread.getName());
+            } catch (RuntimeException | Error e) {
+                // A bug, not an engine failure (those are caught per batch): say so loudly, since the queue now
+                // drains only through deadlines if this was the last worker.
+                log.error("Batcher worker {} died", thread.getName(), e);
+                throw e;
+            } finally {
+                lock.lock();
+                try {
+                    liveWorkers--;
+                    workerStopped.signalAll();
+                } finally {
+                    lock.unlock();
+                }
+            }
+        }
+    }
+
+    /**
+     * Waits (lock held) until this worker may form a batch and the batch is ready, then claims its images.
+     *
+     * @return images in the batch; 0 when there are only expired requests to fail first; -1 when the worker
+     *         should stop
+     */
+    private int formBatch(Worker worker) throws InterruptedException {
+        while (forming) {
+            formingFree.await();
+        }
+        forming = true;
+        try {
+            while (true) {
+                long now = time.nanoTime();
+                Request oldest = liveHead(now, worker);
+                if (!worker.expired.isEmpty()) {
+                    return 0; // fail them now, outside the lock, rather than after the next wait
+                }
+                if (oldest == null) {
+                    if (closed) {
+                        return -1;
+                    }
+                    formerWake.await();
+                    continue;
+                }
+                long windowEnd = oldest.enqueuedAt + maxQueueDelayNanos;
+                if (queuedImages >= maxBatchSize || closed || now - windowEnd >= 0) {
+                    int images = claimBatch(worker, now);
+                    if (images > 0) {
+                        return images;
+                    }
+                    continue;
+                }
+                if (windowAlarm == null || windowAlarmAt != windowEnd) {
+                    armWindowAlarm(windowEnd);
+                    continue; // the alarm may have run already, on this thread: look at the clock again first
+                }
+                formerWake.await();
+            }
+        } finally {
+            forming = false;
+            if (windowAlarm != null) {
+                windowAlarm.cancel();
+                windowAlarm = null;
+            }
+            formingFree.signal();
+        }
+    }
+
+    private void armWindowAlarm(long windowEnd) {
+        if (windowAlarm != null) {
+            windowAlarm.cancel();
+        }
+        windowAlarmAt = windowEnd;
+        windowAlarm = time.schedule(windowEnd, this::wakeFormer);
+    }
+
+    private void wakeFormer() {
+        lock.lock();
+        try {
+            formerWake.signal();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The oldest request that still wants an answer (lock held), dropping answered and expired ones on the way. */
+    private Request liveHead(long now, Worker worker) {
+        Request head;
+        while ((head = queue.peekFirst()) != null) {
+            if (head.discarded || head.isFinished()) {
+                discard(head);
+                queue.pollFirst();
+            } else if (now - head.deadline >= 0) {
+                discard(head);
+                queue.pollFirst();
+                worker.expired.add(head);
+            } else {
+                return head;
+            }
+        }
+        return null;
+    }
+
+    /** Moves up to maxBatchSize images from the queue into the worker's slices (lock held). */
+    private int claimBatch(Worker worker, long now) {
+        int images = 0;
+        int slices = 0;
+        Request request;
+        while (images < maxBatchSize && (request = liveHead(now, worker)) != null) {
+            int length = Math.min(request.count - request.taken, maxBatchSize - images);
+            worker.sliceRequest[slices] = request;
+            worker.sliceStart[slices] = request.taken;
+            worker.sliceLength[slices] = length;
+            slices++;
+            request.taken += length;
+            images += length;
+            queuedImages -= length;
+            if (request.taken == request.count) {
+                queue.pollFirst();
+            }
+        }
+        worker.slices = slices;
+        worker.batchFormedAt = now;
+        return images;
+    }
+
+    /** Copies the claimed images, calls the engine and answers (no lock held). */
+    private void runBatch(Worker worker, int images) {
+        int slices = worker.slices;
+        for (int i = 0; i < slices; i++) {
+            if (worker.sliceStart[i] == 0) {
+                long waited = worker.batchFormedAt - worker.sliceRequest[i].enqueuedAt;
+                metrics.queueWait.record(waited, TimeUnit.NANOSECONDS);
+            }
+        }
+
+        float[] input;
+        Request first = worker.sliceRequest[0];
+        if (slices == 1 && worker.sliceLength[0] == first.count) {
+            input = first.pixels; // the whole batch is one request: no copy (the engine never writes its input)
+        } else {
+            // The engines require an array of exactly images * 784 floats, so only a full batch reuses the buffer.
+            input = images == maxBatchSize ? worker.fullBatch : new float[images * IN];
+            int offset = 0;
+            for (int i = 0; i < slices; i++) {
+                int length = worker.sliceLength[i] * IN;
+                System.arraycopy(worker.sliceRequest[i].pixels, worker.sliceStart[i] * IN, input, offset, length);
+                offset += length;
+            }
+        }
+
+        long start = time.nanoTime();
+        float[] output = null;
+        Throwable failure = null;
+        try {
+            output = engine.predict(input, images);
+            if (output == null || output.length != images * OUT) {
+                throw new IllegalStateException("engine returned " + (output == null ? "null" : output.length
+                        + " floats") + " for " + images + " images, expected " + images * OUT);
+            }
+        } catch (Throwable t) { // anything, Errors included: the worker must survive to serve the next batch
+            failure = t;
+        }
+        long end = time.nanoTime();
+        metrics.compute.record(end - start, TimeUnit.NANOSECONDS);
+        metrics.batchSize.record(images);
+
+        if (failure == null) {
+            metrics.images.increment(images);
+            recordThroughput(images, end - start);
+            int offset = 0;
+            for (int i = 0; i < slices; i++) {
+                Request request = worker.sliceRequest[i];
+                int length = worker.sliceLength[i];
+                if (!request.isFinished()) {
+                    System.arraycopy(output, offset * OUT, request.output, worker.sliceStart[i] * OUT, length * OUT);
+                    // The last slice of a split request to arrive completes it; the atomic add orders the copies
+                    // made by other workers before it.
+                    if (Request.ANSWERED.addAndGet(request, length) == request.count) {
+                        succeed(request, end);
+                    }
+                }
+                offset += length;
+            }
+        } else {
+            log.warn("{} v{}: engine failed on a batch of {} images ({} requests): {}",
+                    model, version, images, slices, failure.toString());
+            lock.lock();
+            try {
+                for (int i = 0; i < slices; i++) {
+                    discard(worker.sliceRequest[i]); // the rest of a split request is not worth computing
+                }
+            } finally {
+                lock.unlock();
+            }
+            for (int i = 0; i < slices; i++) {
+                fail(worker.sliceRequest[i], new InferenceFailedException(
+                        model + " v" + version + " failed on a batch of " + images + " images", failure),
+                        Outcome.FAILED, null, end);
+            }
+        }
+    }
+
+    private void failExpired(Worker worker) {
+        if (worker.expired.isEmpty()) {
+            return;
+        }
+        long now = time.nanoTime();
+        for (Request request : worker.expired) {
+            fail(request, deadlineExceeded(request), Outcome.EXPIRED, Reason.DEADLINE, now);
+        }
+        worker.expired.clear();
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // Completion
+
+    /** The deadline alarm: withdraws what is still queued and fails the request, unless it was answered first. */
+    private void expire(Request request) {
+        if (request.isFinished()) {
+            return;
+        }
+        lock.lock();
+        try {
+            discard(request);
+        } finally {
+            lock.unlock();
+        }
+        fail(request, deadlineExceeded(request), Outcome.EXPIRED, Reason.DEADLINE, time.nanoTime());
+    }
+
+    /** Takes the request's still-queued images out of the depth (lock held); it leaves the deque when reached. */
+    private void discard(Request request) {
+        if (!request.discarded) {
+            request.discarded = true;
+            queuedImages -= request.count - request.taken;
+        }
+    }
+
+    // Whoever finishes a request first records its outcome, so it is counted exactly once; the meters are updated
+    // before the future completes, so that anyone who has seen the answer also sees it counted.
+
+    private void succeed(Request request, long now) {
+        if (request.finish()) {
+            cancelAlarm(request);
+            metrics.request(Outcome.SUCCESS, now - request.enqueuedAt);
+            request.complete(request.output);
+        }
+    }
+
+    private void fail(Request request, BatchingException error, Outcome outcome, Reason reason, long now) {
+        if (request.finish()) {
+            cancelAlarm(request);
+            metrics.request(outcome, now - request.enqueuedAt);
+            if (reason != null) {
+                metrics.rejected(reason);
+            }
+            request.completeExceptionally(error);
+        }
+    }
+
+    private static void cancelAlarm(Request request) {
+        TimeSource.Alarm alarm = request.alarm;
+        if (alarm != null) {
+            alarm.cancel();
+        }
+    }
+
+    private DeadlineExceededException deadlineExceeded(Request request) {
+        return new DeadlineExceededException(model + " v" + version + " did not answer " + request.count
+                + " images within " + Duration.ofNanos(request.deadline - request.enqueuedAt).toMillis() + " ms");
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // Throughput, for Retry-After
+
+    private void recordThroughput(int images, long nanos) {
+        if (nanos <= 0) {
+            return;
+        }
+        double rate = images * 1e9 / nanos;
+        long bits;
+        long next;
+        do {
+            bits = throughputBits.get();
+            double previous = Double.longBitsToDouble(bits);
+            double average = Double.isNaN(previous) ? rate : previous + THROUGHPUT_WEIGHT * (rate - previous);
+            next = Double.doubleToRawLongBits(average);
+        } while (!throughputBits.compareAndSet(bits, next));
+    }
+
+    /**
+     * Seconds for {@code depth} images to drain at the measured per-batch engine throughput. Workers are not
+     * multiplied in: engines may serialise calls (the CNN engine does), so that would promise too much. Capped at
+     * the request timeout because by then every image now queued has been answered or dropped.
+     */
+    long retryAfterSeconds(int depth) {
+        double throughput = Double.longBitsToDouble(throughputBits.get());
+        if (Double.isNaN(throughput) || throughput <= 0) {
+            throughput = DEFAULT_THROUGHPUT;
+        }
+        long seconds = (long) Math.ceil(depth / throughput);
+        return Math.max(1, Math.min(seconds, maxRetryAfterSeconds));
+    }
+
+    /** Nanoseconds, clamped to [-1, 2^62]: a negative timeout only has to read as "already expired". */
+    private static long nanos(Duration duration) {
+        if (duration.isNegative()) {
+            return -1;
+        }
+        return duration.compareTo(Duration.ofNanos(MAX_NANOS)) >= 0 ? MAX_NANOS : duration.toNanos();
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+
+    /**
+     * A submitted request, which is also the future handed to the caller (one allocation fewer per request).
+     * Fields marked "lock" are guarded by the batcher's lock.
+     */
+    private final class Request extends CompletableFuture<float[]> {
+        static final AtomicIntegerFieldUpdater<Request> ANSWERED =
+                AtomicIntegerFieldUpdater.newUpdater(Request.class, "answered");
+        static final AtomicIntegerFieldUpdater<Request> FINISHED =
+                AtomicIntegerFieldUpdater.newUpdater(Request.class, "finished");
+
+        final float[] pixels;
+        final int count;
+        final long enqueuedAt;
+        final long deadline;
+        final float[] output;
+        /** lock: images claimed by batches so far. */
+        int taken;
+        /** lock: no longer counted in the queue depth; skipped when reached. */
+        boolean discarded;
+        /** Images whose rows have been copied into output. */
+        volatile int answered;
+        volatile TimeSource.Alarm alarm;
+        /** 1 once an outcome has been decided; the future completes right after. */
+        volatile int finished;
+
+        Request(float[] pixels, int count, long enqueuedAt, long deadline) {
+            this.pixels = pixels;
+            this.count = count;
+            this.enqueuedAt = enqueuedAt;
+            this.deadline = deadline;
+            this.output = new float[count * OUT];
+        }
+
+        boolean finish() {
+            return FINISHED.compareAndSet(this, 0, 1);
+        }
+
+        boolean isFinished() {
+            return finished != 0;
+        }
+
+        /** The caller gave up: withdraw what is still queued. Not counted as an outcome: nobody waits for it. */
+        @Override
+        public boolean cancel(boolean mayInterruptIfRunning) {
+            if (!finish()) {
+                return false;
+            }
+            cancelAlarm(this);
+            lock.lock();
+            try {
+                discard(this);
+            } finally {
+                lock.unlock();
+            }
+            return super.cancel(mayInterruptIfRunning);
+        }
+    }
+}

@@ -1,0 +1,133 @@
+package dev.digitserve.batching;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+import dev.digitserve.inference.InferenceEngine;
+
+/**
+ * An engine for batcher tests. Each image carries an id in its first and last pixel; the output row of an image
+ * is {@code id * 10 + j}, so a test can tell which image every row came from. It records each batch's ids, can
+ * hold batches at a gate, fail batches holding a given id, and charge compute time to a fake clock.
+ */
+final class FakeEngine implements InferenceEngine {
+
+    private final List<List<Integer>> batches = Collections.synchronizedList(new ArrayList<>());
+    private final List<String> threads = Collections.synchronizedList(new ArrayList<>());
+    /** Batch sizes, in the order batches entered predict: a test takes from it to know a batch is running. */
+    final BlockingQueue<Integer> entered = new LinkedBlockingQueue<>();
+    private volatile CountDownLatch gate = new CountDownLatch(0);
+    private volatile int failOnId = -1;
+    private volatile FakeTimeSource clock;
+    private volatile long computeNanos;
+
+    static float[] images(int... ids) {
+        float[] pixels = new float[ids.length * INPUT_SIZE];
+        for (int i = 0; i < ids.length; i++) {
+            pixels[i * INPUT_SIZE] = ids[i];
+            pixels[i * INPUT_SIZE + INPUT_SIZE - 1] = ids[i];
+        }
+        return pixels;
+    }
+
+    static float[] expected(int... ids) {
+        float[] out = new float[ids.length * OUTPUT_SIZE];
+        for (int i = 0; i < ids.length; i++) {
+            for (int j = 0; j < OUTPUT_SIZE; j++) {
+                out[i * OUTPUT_SIZE + j] = ids[i] * 10 + j;
+            }
+        }
+        return out;
+    }
+
+    static int[] range(int fromInclusive, int toInclusive) {
+        return java.util.stream.IntStream.rangeClosed(fromInclusive, toInclusive).toArray();
+    }
+
+    void block() {
+        gate = new CountDownLatch(1);
+    }
+
+    void release() {
+        gate.countDown();
+    }
+
+    void failOn(int id) {
+        failOnId = id;
+    }
+
+    void chargeComputeTime(FakeTimeSource clock, long nanosPerBatch) {
+        this.clock = clock;
+        this.computeNanos = nanosPerBatch;
+    }
+
+    List<List<Integer>> batches() {
+        synchronized (batches) {
+            return List.copyOf(batches);
+        }
+    }
+
+    List<Integer> batchSizes() {
+        return batches().stream().map(List::size).toList();
+    }
+
+    List<String> threads() {
+        synchronized (threads) {
+            return List.copyOf(threads);
+        }
+    }
+
+    @Override
+    public float[] predict(float[] pixels, int count) {
+        if (pixels.length != count * INPUT_SIZE) {
+            throw new IllegalArgumentException("expected " + count * INPUT_SIZE + " pixels, got " + pixels.length);
+        }
+        List<Integer> ids = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            int id = (int) pixels[i * INPUT_SIZE];
+            if (pixels[i * INPUT_SIZE + INPUT_SIZE - 1] != id) {
+                throw new IllegalStateException("image " + i + " of the batch was copied incompletely");
+            }
+            ids.add(id);
+        }
+        batches.add(List.copyOf(ids));
+        threads.add(Thread.currentThread().getName());
+        entered.add(count);
+        try {
+            if (!gate.await(10, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("test never released the engine");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+        if (ids.contains(failOnId)) {
+            throw new IllegalStateException("boom on image " + failOnId);
+        }
+        FakeTimeSource c = clock;
+        if (c != null) {
+            c.advanceWithoutAlarms(java.time.Duration.ofNanos(computeNanos));
+        }
+        float[] out = new float[count * OUTPUT_SIZE];
+        for (int i = 0; i < count; i++) {
+            for (int j = 0; j < OUTPUT_SIZE; j++) {
+                out[i * OUTPUT_SIZE + j] = ids.get(i) * 10 + j;
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public boolean outputsProbabilities() {
+        return false;
+    }
+
+    @Override
+    public void close() {
+    }
+}
