@@ -19,6 +19,7 @@ import org.slf4j.LoggerFactory;
 import dev.digitserve.batching.BatcherMetrics.Outcome;
 import dev.digitserve.batching.BatcherMetrics.Reason;
 import dev.digitserve.inference.InferenceEngine;
+import dev.digitserve.inference.Predictor;
 import io.micrometer.core.instrument.MeterRegistry;
 
 /**
@@ -68,7 +69,7 @@ import io.micrometer.core.instrument.MeterRegistry;
  *       meanwhile. The result array belongs to the caller.
  * </ul>
  */
-public final class DynamicBatcher implements AutoCloseable {
+public final class DynamicBatcher implements Predictor {
 
     private static final Logger log = LoggerFactory.getLogger(DynamicBatcher.class);
 

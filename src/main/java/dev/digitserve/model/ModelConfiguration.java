@@ -1,10 +1,8 @@
 package dev.digitserve.model;
 
-import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
-import dev.digitserve.inference.DirectPredictor;
 import io.micrometer.core.instrument.MeterRegistry;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -14,12 +12,6 @@ class ModelConfiguration {
     @Bean
     ModelRepository modelRepository(ModelsProperties properties, JsonMapper json) {
         return new ModelRepository(properties.dir(), json);
-    }
-
-    @Bean
-    @ConditionalOnMissingBean
-    PredictorFactory directPredictors() {
-        return (model, version, engine) -> new DirectPredictor(engine);
     }
 
     /** Loads every model version at start-up (before the server accepts traffic) and drains them at shutdown. */

@@ -7,9 +7,12 @@ import java.util.Map;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 
+import dev.digitserve.batching.BatchingProperties;
+
 /**
  * {@code digitserve.models.*}: where the model repository lives, how often it is rescanned, and
- * per-model overrides ({@code overrides.<name>.version} pins the served version).
+ * per-model overrides ({@code overrides.<name>.version} pins the served version,
+ * {@code overrides.<name>.batching.*} replaces the global batching settings for that model).
  */
 @ConfigurationProperties("digitserve.models")
 public record ModelsProperties(
@@ -27,7 +30,13 @@ public record ModelsProperties(
         return override == null ? null : override.version();
     }
 
+    /** A model's batching settings that differ from {@code digitserve.batching.*}, if any. */
+    public BatchingProperties.Override batchingOverride(String name) {
+        ModelOverride override = overrides.get(name);
+        return override == null ? null : override.batching();
+    }
+
     /** Settings for one model that differ from the global ones. */
-    public record ModelOverride(Integer version) {
+    public record ModelOverride(Integer version, BatchingProperties.Override batching) {
     }
 }

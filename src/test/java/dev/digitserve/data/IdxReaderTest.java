@@ -69,7 +69,7 @@ class IdxReaderTest {
 
     @Test
     void wrongMagicNumberIsReported() throws IOException {
-        Path labelsPretendingToBeImages = write("labels", header(2049, 1), new byte[] {1});
+        Path labelsPretendingToBeImages = write("labels", header(2049, 8), new byte[8]);
 
         assertThatThrownBy(() -> IdxReader.readImages(labelsPretendingToBeImages))
                 .isInstanceOf(IdxFormatException.class)

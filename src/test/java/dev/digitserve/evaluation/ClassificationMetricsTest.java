@@ -64,7 +64,11 @@ class ClassificationMetricsTest {
 
     @Test
     void evaluationBundlesEveryMetric() {
-        Evaluation evaluation = Evaluator.of(new float[] {0.2f, 0.8f, 0.9f, 0.1f}, new byte[] {1, 1}, false);
+        float[] scores = new float[20];
+        scores[1] = 0.8f;          // image 0: digit 1 ranked first
+        scores[10] = 0.9f;         // image 1: digit 0 first, true digit 1 second
+        scores[11] = 0.5f;
+        Evaluation evaluation = Evaluator.of(scores, new byte[] {1, 1}, false);
 
         assertThat(evaluation.samples()).isEqualTo(2);
         assertThat(evaluation.accuracy()).isEqualTo(0.5);

@@ -1,0 +1,37 @@
+package dev.digitserve.batching;
+
+import java.time.Duration;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+
+/**
+ * {@code digitserve.batching.*}: the batching settings of every model version, unless a model overrides
+ * them under {@code digitserve.models.overrides.<name>.batching.*}.
+ */
+@ConfigurationProperties("digitserve.batching")
+public record BatchingProperties(
+        @DefaultValue("64") int maxBatchSize,
+        @DefaultValue("2ms") Duration maxQueueDelay,
+        @DefaultValue("4096") int queueCapacity,
+        @DefaultValue("5s") Duration requestTimeout,
+        @DefaultValue("1") int workers) {
+
+    public BatchingSettings settings() {
+        return new BatchingSettings(maxBatchSize, maxQueueDelay, queueCapacity, requestTimeout, workers);
+    }
+
+    /** One model's departures from the global settings; null fields keep the global value. */
+    public record Override(Integer maxBatchSize, Duration maxQueueDelay, Integer queueCapacity,
+                           Duration requestTimeout, Integer workers) {
+
+        public BatchingSettings applyTo(BatchingSettings global) {
+            return new BatchingSettings(
+                    maxBatchSize != null ? maxBatchSize : global.maxBatchSize(),
+                    maxQueueDelay != null ? maxQueueDelay : global.maxQueueDelay(),
+                    queueCapacity != null ? queueCapacity : global.queueCapacity(),
+                    requestTimeout != null ? requestTimeout : global.requestTimeout(),
+                    workers != null ? workers : global.workers());
+        }
+    }
+}
