@@ -10,9 +10,11 @@ import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
 import org.springframework.http.converter.HttpMessageNotReadableException;
+import org.springframework.web.bind.MethodArgumentNotValidException;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
 import org.springframework.web.context.request.WebRequest;
+import org.springframework.web.method.annotation.HandlerMethodValidationException;
 import org.springframework.web.method.annotation.MethodArgumentTypeMismatchException;
 import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExceptionHandler;
 
@@ -83,6 +85,32 @@ public class ProblemDetailsAdvice extends ResponseEntityExceptionHandler {
         }
         // Spring's own message can quote internal type names: say only what the client must fix.
         ProblemDetail body = problem(ProblemType.INVALID_REQUEST, "the request body is missing or not valid").getBody();
+        return handleExceptionInternal(e, body, headers, status, request);
+    }
+
+    /** Bean-validation failures of a JSON body: one entry per offending field, with the rule it broke. */
+    @Override
+    protected ResponseEntity<Object> handleMethodArgumentNotValid(MethodArgumentNotValidException e,
+            HttpHeaders headers, HttpStatusCode status, WebRequest request) {
+        List<FieldError> errors = e.getBindingResult().getFieldErrors().stream()
+                .map(error -> new FieldError(error.getField(), error.getDefaultMessage()))
+                .toList();
+        ProblemDetail body = problem(ProblemType.INVALID_REQUEST,
+                errors.size() == 1 ? "1 parameter is invalid" : errors.size() + " parameters are invalid").getBody();
+        body.setProperty("errors", errors);
+        return handleExceptionInternal(e, body, headers, status, request);
+    }
+
+    /** Constraint violations on path and query parameters. */
+    @Override
+    protected ResponseEntity<Object> handleHandlerMethodValidationException(HandlerMethodValidationException e,
+            HttpHeaders headers, HttpStatusCode status, WebRequest request) {
+        List<FieldError> errors = e.getParameterValidationResults().stream()
+                .flatMap(result -> result.getResolvableErrors().stream().map(error -> new FieldError(
+                        result.getMethodParameter().getParameterName(), error.getDefaultMessage())))
+                .toList();
+        ProblemDetail body = problem(ProblemType.INVALID_REQUEST, "invalid parameters").getBody();
+        body.setProperty("errors", errors);
         return handleExceptionInternal(e, body, headers, status, request);
     }
 

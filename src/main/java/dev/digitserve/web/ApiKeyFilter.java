@@ -1,0 +1,119 @@
+package dev.digitserve.web;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.List;
+import java.util.regex.Pattern;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.core.Ordered;
+import org.springframework.core.annotation.Order;
+import org.springframework.http.HttpMethod;
+import org.springframework.http.MediaType;
+import org.springframework.stereotype.Component;
+import org.springframework.web.filter.OncePerRequestFilter;
+
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+
+/**
+ * API keys for write operations: every POST, PUT and DELETE under {@code /api/v1} except prediction, and
+ * (when {@code require-key-for-prediction}) prediction and V2 inference too. Missing key: 401; wrong key:
+ * 403; no keys configured: 403 unless {@code allow-anonymous-writes}. Keys are compared as SHA-256
+ * digests with {@link MessageDigest#isEqual}, which takes the same time wherever they differ, and are
+ * never logged.
+ *
+ * <p>A servlet filter rather than Spring Security: the whole policy is "one header on some routes", and
+ * a filter keeps it in one readable place without Spring Security's defaults to switch off.
+ */
+@Component
+@Order(Ordered.HIGHEST_PRECEDENCE + 20)
+class ApiKeyFilter extends OncePerRequestFilter {
+    static final String HEADER = "X-API-Key";
+    private static final Logger log = LoggerFactory.getLogger(ApiKeyFilter.class);
+    private static final Pattern PREDICTION = Pattern.compile(
+            "/api/v1/models/[^/]+(/versions/[^/]+)?/predict|/v2/models/[^/]+(/versions/[^/]+)?/infer");
+
+    private final List<byte[]> keyDigests;
+    private final SecurityProperties properties;
+
+    ApiKeyFilter(SecurityProperties properties) {
+        this.properties = properties;
+        this.keyDigests = properties.apiKeys().stream().map(ApiKeyFilter::digest).toList();
+        if (keyDigests.isEmpty() && !properties.allowAnonymousWrites()) {
+            log.warn("No API keys configured: training and model-management endpoints refuse every request."
+                    + " Set DIGITSERVE_SECURITY_API_KEYS=<key> (or digitserve.security.api-keys), or for local"
+                    + " development --digitserve.security.allow-anonymous-writes=true");
+        } else {
+            log.info("API keys: {} configured{}", keyDigests.size(),
+                    properties.allowAnonymousWrites() && keyDigests.isEmpty() ? ", anonymous writes allowed" : "");
+        }
+    }
+
+    @Override
+    protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
+            throws ServletException, IOException {
+        if (!needsKey(request)) {
+            chain.doFilter(request, response);
+            return;
+        }
+        if (keyDigests.isEmpty()) {
+            if (properties.allowAnonymousWrites()) {
+                chain.doFilter(request, response);
+            } else {
+                refuse(response, ProblemType.FORBIDDEN, "this endpoint needs an API key, and none is configured on the"
+                        + " server; the operator sets digitserve.security.api-keys");
+            }
+            return;
+        }
+        String key = request.getHeader(HEADER);
+        if (key == null || key.isEmpty()) {
+            refuse(response, ProblemType.UNAUTHORIZED, "send an API key in the " + HEADER + " header");
+            return;
+        }
+        byte[] presented = digest(key);
+        boolean accepted = false;
+        for (byte[] known : keyDigests) {
+            accepted |= MessageDigest.isEqual(known, presented);
+        }
+        if (accepted) {
+            chain.doFilter(request, response);
+        } else {
+            refuse(response, ProblemType.FORBIDDEN, "the API key is not accepted");
+        }
+    }
+
+    private boolean needsKey(HttpServletRequest request) {
+        String path = request.getRequestURI().substring(request.getContextPath().length());
+        if (PREDICTION.matcher(path).matches()) {
+            return properties.requireKeyForPrediction();
+        }
+        HttpMethod method = HttpMethod.valueOf(request.getMethod());
+        boolean write = method == HttpMethod.POST || method == HttpMethod.PUT || method == HttpMethod.DELETE
+                || method == HttpMethod.PATCH;
+        return write && path.startsWith("/api/");
+    }
+
+    private static void refuse(HttpServletResponse response, ProblemType type, String detail) throws IOException {
+        response.setStatus(type.status().value());
+        response.setContentType(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
+        if (type == ProblemType.UNAUTHORIZED) {
+            response.setHeader("WWW-Authenticate", "ApiKey header=\"" + HEADER + "\"");
+        }
+        response.getWriter().write("{\"type\":\"" + type.uri() + "\",\"title\":\"" + type.title() + "\",\"status\":"
+                + type.status().value() + ",\"detail\":\"" + detail + "\"}");
+    }
+
+    private static byte[] digest(String key) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is required of every Java runtime", e);
+        }
+    }
+}
