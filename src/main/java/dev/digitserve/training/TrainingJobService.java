@@ -41,6 +41,7 @@ public class TrainingJobService implements AutoCloseable {
     private final Clock clock;
     private final Map<String, TrainingJob> jobs = new ConcurrentHashMap<>();
     private final Map<String, AtomicBoolean> cancellations = new ConcurrentHashMap<>();
+    private volatile boolean shuttingDown;
     private final ExecutorService runner = Executors.newSingleThreadExecutor(r -> {
         Thread thread = new Thread(r, "training-job");
         thread.setDaemon(true);
@@ -148,8 +149,13 @@ public class TrainingJobService implements AutoCloseable {
             finish(id, current -> current.succeeded(published.version(), published.card().metrics(), clock.instant()));
             log.info("training job {} published {} version {}", id, published.name(), published.version());
         } catch (TrainingCancelledException e) {
-            finish(id, current -> current.failed(JobState.CANCELLED, "cancelled while running", clock.instant()));
-            log.info("training job {} cancelled", id);
+            if (shuttingDown) {
+                finish(id, current -> current.failed(JobState.FAILED,
+                        "interrupted: the service shut down while the job was running", clock.instant()));
+            } else {
+                finish(id, current -> current.failed(JobState.CANCELLED, "cancelled while running", clock.instant()));
+            }
+            log.info("training job {} stopped{}", id, shuttingDown ? " by shutdown" : ": cancelled");
         } catch (RuntimeException | java.io.IOException | OutOfMemoryError e) {
             String reason = e instanceof IllegalStateException || e instanceof IllegalArgumentException
                     ? e.getMessage() : "training failed: " + e.getClass().getSimpleName();
@@ -183,6 +189,7 @@ public class TrainingJobService implements AutoCloseable {
     /** Cancels whatever runs and stops the worker; records of unfinished jobs show them interrupted at the next start. */
     @Override
     public void close() {
+        shuttingDown = true;
         cancellations.values().forEach(flag -> flag.set(true));
         runner.shutdown();
         try {
