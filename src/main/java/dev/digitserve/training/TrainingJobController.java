@@ -4,6 +4,7 @@ import java.net.URI;
 import java.util.List;
 
 import org.springframework.http.HttpHeaders;
+import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
 import org.springframework.validation.annotation.Validated;
@@ -16,6 +17,7 @@ import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
 
 import dev.digitserve.web.ProblemDetailsAdvice;
 import dev.digitserve.web.ProblemType;
@@ -32,9 +34,11 @@ import jakarta.validation.constraints.Min;
 @Tag(name = "Training", description = "Train new model versions; they are evaluated, published and served without a restart")
 class TrainingJobController {
     private final TrainingJobService jobs;
+    private final TrainingJobEvents events;
 
-    TrainingJobController(TrainingJobService jobs) {
+    TrainingJobController(TrainingJobService jobs, TrainingJobEvents events) {
         this.jobs = jobs;
+        this.events = events;
     }
 
     /** A page of jobs, newest first. */
@@ -67,6 +71,16 @@ class TrainingJobController {
     @ApiResponse(responseCode = "404", description = "No such job")
     TrainingJob get(@PathVariable String id) {
         return jobs.get(id).orElseThrow(() -> new JobNotFoundException(id));
+    }
+
+    @GetMapping(path = "/{id}/events", produces = MediaType.TEXT_EVENT_STREAM_VALUE)
+    @Operation(summary = "Follow a training job as server-sent events",
+            description = "Sends the job (event `job`, JSON) whenever its state or progress changes, and ends the"
+                    + " stream after the final state. For example: `curl -N .../training-jobs/{id}/events`.")
+    @ApiResponse(responseCode = "404", description = "No such job")
+    SseEmitter events(@PathVariable String id) {
+        jobs.get(id).orElseThrow(() -> new JobNotFoundException(id));
+        return events.subscribe(id);
     }
 
     @DeleteMapping("/{id}")

@@ -136,8 +136,13 @@ class TrainingJobsFullStackTest {
                 "{\"model\": \"lasso\", \"trainingSamples\": 5000, \"alpha\": 0.05}");
         assertThat(started.status()).as(started.body()).isEqualTo(202);
 
-        JsonNode job = awaitFinished(started.json().get("id").asString(), Duration.ofMinutes(2));
+        String id = started.json().get("id").asString();
 
+        // the event stream follows the job to its end and then closes
+        String events = new HttpTestClient(port).get("/api/v1/training-jobs/" + id + "/events").body();
+        JsonNode job = awaitFinished(id, Duration.ofMinutes(2));
+
+        assertThat(events).contains("event:job").contains("\"state\":\"SUCCEEDED\"");
         assertThat(job.get("state").asString()).as(job.toString()).isEqualTo("SUCCEEDED");
         assertThat(job.get("metrics").get("lrap").asDouble()).isBetween(0.3, 1.0);
         int version = job.get("version").asInt();
