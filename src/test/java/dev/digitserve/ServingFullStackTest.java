@@ -2,11 +2,7 @@ package dev.digitserve;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.test.context.SpringBootTest;
@@ -26,7 +22,10 @@ import tools.jackson.databind.JsonNode;
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 class ServingFullStackTest {
-    private static final Path MODELS = copyOfShippedModelsWithACorruptVersion();
+    private static final Path MODELS = TestModels.temporaryRepository("digitserve-fullstack", root -> {
+        TestModels.copyShipped(root, "cnn/1", "lasso/1");
+        TestModels.writeCorruptCnn(root, "cnn", 2);
+    });
 
     @LocalServerPort
     int port;
@@ -34,25 +33,6 @@ class ServingFullStackTest {
     @DynamicPropertySource
     static void repository(DynamicPropertyRegistry registry) {
         registry.add("digitserve.models.dir", MODELS::toString);
-    }
-
-    private static Path copyOfShippedModelsWithACorruptVersion() {
-        try {
-            Path root = Files.createTempDirectory("digitserve-fullstack");
-            for (String model : new String[] {"cnn/1", "lasso/1"}) {
-                Path source = TestData.shippedModelsDir().resolve(model);
-                Path target = Files.createDirectories(root.resolve(model));
-                try (var files = Files.list(source)) {
-                    for (Path file : files.toList()) {
-                        Files.copy(file, target.resolve(file.getFileName()), StandardCopyOption.REPLACE_EXISTING);
-                    }
-                }
-            }
-            TestModels.writeCorruptCnn(root, "cnn", 2);
-            return root;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 
     @Test

@@ -3,6 +3,7 @@ package dev.digitserve.model;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
+import dev.digitserve.inference.NativeBackend;
 import io.micrometer.core.instrument.MeterRegistry;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -18,6 +19,8 @@ class ModelConfiguration {
     @Bean(initMethod = "scan", destroyMethod = "close")
     ModelRegistry modelRegistry(ModelRepository repository, ModelsProperties properties, PredictorFactory predictors,
                                 JsonMapper json, MeterRegistry meters) {
+        // logs, once, which backend and native binary run and whether oneDNN is active
+        NativeBackend.configure();
         return new ModelRegistry(repository, properties, predictors, json, meters);
     }
 }

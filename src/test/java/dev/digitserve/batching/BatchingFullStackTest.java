@@ -2,9 +2,6 @@ package dev.digitserve.batching;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -33,7 +30,8 @@ import dev.digitserve.support.TestModels;
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
         properties = {"digitserve.batching.max-queue-delay=20ms", "digitserve.batching.max-batch-size=64"})
 class BatchingFullStackTest {
-    private static final Path MODELS = repository();
+    private static final Path MODELS = TestModels.temporaryRepository("digitserve-batching",
+            root -> TestModels.writeRowLasso(root, "rows", 1));
 
     @LocalServerPort
     int port;
@@ -41,16 +39,6 @@ class BatchingFullStackTest {
     @DynamicPropertySource
     static void models(DynamicPropertyRegistry registry) {
         registry.add("digitserve.models.dir", MODELS::toString);
-    }
-
-    private static Path repository() {
-        try {
-            Path root = Files.createTempDirectory("digitserve-batching");
-            TestModels.writeRowLasso(root, "rows", 1);
-            return root;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 
     @Test

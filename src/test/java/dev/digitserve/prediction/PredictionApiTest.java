@@ -10,9 +10,6 @@ import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.
 import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.jsonPath;
 import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.status;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Collections;
@@ -38,7 +35,11 @@ import dev.digitserve.support.TestModels;
 @SpringBootTest(properties = "digitserve.prediction.max-instances=8")
 @AutoConfigureMockMvc
 class PredictionApiTest {
-    private static final Path MODELS = createRepository();
+    private static final Path MODELS = TestModels.temporaryRepository("digitserve-api-test", root -> {
+        TestModels.writeRowLasso(root, "rows", 1);
+        TestModels.writeRowLasso(root, "rows", 2);
+        TestModels.writeCorruptCnn(root, "rows", 3);
+    });
 
     @Autowired
     MockMvc mvc;
@@ -46,18 +47,6 @@ class PredictionApiTest {
     @DynamicPropertySource
     static void repository(DynamicPropertyRegistry registry) {
         registry.add("digitserve.models.dir", MODELS::toString);
-    }
-
-    private static Path createRepository() {
-        try {
-            Path root = Files.createTempDirectory("digitserve-api-test");
-            TestModels.writeRowLasso(root, "rows", 1);
-            TestModels.writeRowLasso(root, "rows", 2);
-            TestModels.writeCorruptCnn(root, "rows", 3);
-            return root;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 
     /** Posts JSON and, when the handler went asynchronous, waits for and dispatches its result. */

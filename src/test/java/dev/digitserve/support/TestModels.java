@@ -58,6 +58,38 @@ public final class TestModels {
         Files.writeString(dir.resolve(ModelRepository.CARD_FILE), JSON.writeValueAsString(card));
     }
 
+    /** Writes versions into a fresh temporary repository; unchecked, for static test fields. */
+    @FunctionalInterface
+    public interface RepositoryContent {
+        void write(Path root) throws IOException;
+    }
+
+    public static Path temporaryRepository(String prefix, RepositoryContent content) {
+        try {
+            Path root = Files.createTempDirectory(prefix);
+            content.write(root);
+            return root;
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /** Copies shipped versions (e.g. "cnn/1") from models/ into a repository. */
+    public static void copyShipped(Path root, String... versions) throws IOException {
+        for (String version : versions) {
+            copyDirectory(TestData.shippedModelsDir().resolve(version), root.resolve(version));
+        }
+    }
+
+    public static void copyDirectory(Path source, Path target) throws IOException {
+        Files.createDirectories(target);
+        try (var files = Files.list(source)) {
+            for (Path file : files.toList()) {
+                Files.copy(file, target.resolve(file.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
+    }
+
     /** One 28x28 image whose pixel row {@code row} is fully painted, everything else background. */
     public static float[] rowImage(int row) {
         float[] pixels = new float[784];

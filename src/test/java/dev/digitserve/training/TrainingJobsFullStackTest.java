@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
@@ -31,6 +30,7 @@ import org.springframework.test.context.DynamicPropertySource;
 
 import dev.digitserve.support.HttpTestClient;
 import dev.digitserve.support.TestData;
+import dev.digitserve.support.TestModels;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -45,7 +45,8 @@ import tools.jackson.databind.JsonNode;
 @ExtendWith(OutputCaptureExtension.class)
 class TrainingJobsFullStackTest {
     private static final String KEY = "test-key-2";
-    private static final Path MODELS = copyOfShippedModels();
+    private static final Path MODELS = TestModels.temporaryRepository("digitserve-training",
+            root -> TestModels.copyShipped(root, "cnn/1", "lasso/1"));
 
     @LocalServerPort
     int port;
@@ -54,27 +55,6 @@ class TrainingJobsFullStackTest {
     static void properties(DynamicPropertyRegistry registry) {
         registry.add("digitserve.models.dir", MODELS::toString);
         registry.add("digitserve.training.data-dir", () -> TestData.mnistDir().toString());
-    }
-
-    static Path copyOfShippedModels() {
-        try {
-            Path root = Files.createTempDirectory("digitserve-training");
-            for (String model : new String[] {"cnn/1", "lasso/1"}) {
-                copyDirectory(TestData.shippedModelsDir().resolve(model), root.resolve(model));
-            }
-            return root;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    static void copyDirectory(Path source, Path target) throws IOException {
-        Files.createDirectories(target);
-        try (var files = Files.list(source)) {
-            for (Path file : files.toList()) {
-                Files.copy(file, target.resolve(file.getFileName()), StandardCopyOption.REPLACE_EXISTING);
-            }
-        }
     }
 
     private HttpTestClient.Response send(String method, String path, String key, String json) {
@@ -256,7 +236,7 @@ class TrainingJobsFullStackTest {
         // An operator copies a new version in; the poller finds it, loads it and swaps it in.
         int next = versionOnDisk("lasso") + 1;
         Path incoming = MODELS.resolve("lasso/.copy-in-progress");
-        copyDirectory(MODELS.resolve("lasso/" + current), incoming);
+        TestModels.copyDirectory(MODELS.resolve("lasso/" + current), incoming);
         String card = Files.readString(incoming.resolve("model.json"))
                 .replaceFirst("\"version\"\\s*:\\s*" + current, "\"version\":" + next);
         Files.writeString(incoming.resolve("model.json"), card);
