@@ -7,6 +7,9 @@ import java.util.concurrent.CompletableFuture;
 
 import org.springframework.http.MediaType;
 import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestPart;
+import org.springframework.web.multipart.MultipartFile;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RequestMapping;
@@ -33,11 +36,15 @@ class PredictionController {
 
     private final PredictionService predictions;
     private final InstancesParser instancesParser;
+    private final DigitImageReader imageReader;
+    private final int maxInstances;
 
     PredictionController(PredictionService predictions, PredictionProperties properties,
                          tools.jackson.databind.json.JsonMapper json) {
         this.predictions = predictions;
         this.instancesParser = new InstancesParser(json, properties.maxInstances());
+        this.imageReader = new DigitImageReader(new ImageDecoder(properties.maxImagePixels()), new MnistPreprocessor());
+        this.maxInstances = properties.maxInstances();
     }
 
     @PostMapping(path = "/{name}/predict", consumes = MediaType.APPLICATION_JSON_VALUE,
@@ -67,6 +74,78 @@ class PredictionController {
             @RequestHeader(name = TIMEOUT_HEADER, required = false) @Parameter(description = PredictionDocs.TIMEOUT) String timeoutMs,
             HttpServletRequest request) throws IOException {
         return predictions.predict(name, version, instancesParser.parse(request.getInputStream()), timeout(timeoutMs));
+    }
+
+    @PostMapping(path = "/{name}/predict", consumes = {MediaType.IMAGE_PNG_VALUE, MediaType.IMAGE_JPEG_VALUE},
+            produces = MediaType.APPLICATION_JSON_VALUE)
+    @Operation(summary = "Predict the digit in a PNG or JPEG (served version)", description = PredictionDocs.IMAGE,
+            requestBody = @io.swagger.v3.oas.annotations.parameters.RequestBody(required = true, content = {
+                    @Content(mediaType = MediaType.IMAGE_PNG_VALUE, schema = @Schema(type = "string", format = "binary")),
+                    @Content(mediaType = MediaType.IMAGE_JPEG_VALUE, schema = @Schema(type = "string", format = "binary"))}))
+    @PredictionDocs.ErrorResponses
+    CompletableFuture<PredictionResponse> predictImage(
+            @PathVariable @Parameter(example = "cnn") String name,
+            @RequestHeader(name = TIMEOUT_HEADER, required = false) @Parameter(description = PredictionDocs.TIMEOUT) String timeoutMs,
+            @RequestBody byte[] image) {
+        return predictions.predict(name, null, new Instances(imageReader.toMnistInput(image), 1), timeout(timeoutMs));
+    }
+
+    @PostMapping(path = "/{name}/versions/{version}/predict", consumes = {MediaType.IMAGE_PNG_VALUE, MediaType.IMAGE_JPEG_VALUE},
+            produces = MediaType.APPLICATION_JSON_VALUE)
+    @Operation(summary = "Predict the digit in a PNG or JPEG (given version)", description = PredictionDocs.IMAGE,
+            requestBody = @io.swagger.v3.oas.annotations.parameters.RequestBody(required = true, content = {
+                    @Content(mediaType = MediaType.IMAGE_PNG_VALUE, schema = @Schema(type = "string", format = "binary")),
+                    @Content(mediaType = MediaType.IMAGE_JPEG_VALUE, schema = @Schema(type = "string", format = "binary"))}))
+    @PredictionDocs.ErrorResponses
+    CompletableFuture<PredictionResponse> predictImageVersion(
+            @PathVariable @Parameter(example = "cnn") String name,
+            @PathVariable @Parameter(example = "1") int version,
+            @RequestHeader(name = TIMEOUT_HEADER, required = false) @Parameter(description = PredictionDocs.TIMEOUT) String timeoutMs,
+            @RequestBody byte[] image) {
+        return predictions.predict(name, version, new Instances(imageReader.toMnistInput(image), 1), timeout(timeoutMs));
+    }
+
+    @PostMapping(path = "/{name}/predict", consumes = MediaType.MULTIPART_FORM_DATA_VALUE,
+            produces = MediaType.APPLICATION_JSON_VALUE)
+    @Operation(summary = "Predict the digits in uploaded images (served version)", description = PredictionDocs.IMAGE)
+    @PredictionDocs.ErrorResponses
+    CompletableFuture<PredictionResponse> predictUpload(
+            @PathVariable @Parameter(example = "cnn") String name,
+            @RequestHeader(name = TIMEOUT_HEADER, required = false) @Parameter(description = PredictionDocs.TIMEOUT) String timeoutMs,
+            @RequestPart("image") @Parameter(description = "one or more PNG/JPEG images, one digit each") List<MultipartFile> image) {
+        return predictions.predict(name, null, uploads(image), timeout(timeoutMs));
+    }
+
+    @PostMapping(path = "/{name}/versions/{version}/predict", consumes = MediaType.MULTIPART_FORM_DATA_VALUE,
+            produces = MediaType.APPLICATION_JSON_VALUE)
+    @Operation(summary = "Predict the digits in uploaded images (given version)", description = PredictionDocs.IMAGE)
+    @PredictionDocs.ErrorResponses
+    CompletableFuture<PredictionResponse> predictUploadVersion(
+            @PathVariable @Parameter(example = "cnn") String name,
+            @PathVariable @Parameter(example = "1") int version,
+            @RequestHeader(name = TIMEOUT_HEADER, required = false) @Parameter(description = PredictionDocs.TIMEOUT) String timeoutMs,
+            @RequestPart("image") @Parameter(description = "one or more PNG/JPEG images, one digit each") List<MultipartFile> image) {
+        return predictions.predict(name, version, uploads(image), timeout(timeoutMs));
+    }
+
+    /** Every uploaded part through the image pipeline; a failure names the part by its index. */
+    private Instances uploads(List<MultipartFile> parts) {
+        if (parts.size() > maxInstances) {
+            throw new InvalidRequestException("too many images: at most " + maxInstances + " per request",
+                    List.of(new FieldError("image", "more than " + maxInstances + " parts")));
+        }
+        float[] pixels = new float[parts.size() * MnistPreprocessor.PIXELS];
+        for (int i = 0; i < parts.size(); i++) {
+            try {
+                System.arraycopy(imageReader.toMnistInput(parts.get(i).getBytes()), 0, pixels,
+                        i * MnistPreprocessor.PIXELS, MnistPreprocessor.PIXELS);
+            } catch (InvalidImageException | ImageTooLargeException e) {
+                throw new ImagePartException(i, e);
+            } catch (IOException e) {
+                throw new InvalidRequestException("image part " + i + " could not be read");
+            }
+        }
+        return new Instances(pixels, parts.size());
     }
 
     /** The client's own deadline, if it sent one: a positive number of milliseconds. */

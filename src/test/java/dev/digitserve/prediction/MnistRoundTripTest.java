@@ -57,7 +57,7 @@ class MnistRoundTripTest {
         test = Mnist.test(dir).head(DIGITS);
         rendered = new BufferedImage[DIGITS];
         for (int i = 0; i < DIGITS; i++) {
-            rendered[i] = blackOnWhite(test.floats(i, i + 1), RENDERED_SIDE);
+            rendered[i] = TestImages.blackOnWhite(test.floats(i, i + 1), RENDERED_SIDE);
         }
     }
 
@@ -120,24 +120,6 @@ class MnistRoundTripTest {
         return new Fidelity(Arrays.stream(mae).average().orElseThrow(), sorted[(int) (sorted.length * 0.95)],
                 sorted[sorted.length - 1], Arrays.stream(correlation).average().orElseThrow(),
                 Arrays.stream(correlation).min().orElseThrow(), worst);
-    }
-
-    /** The digit enlarged with bicubic interpolation and inverted to black ink on white. */
-    private static BufferedImage blackOnWhite(float[] digit, int side) {
-        BufferedImage small = new BufferedImage(28, 28, BufferedImage.TYPE_INT_RGB);
-        for (int p = 0; p < MnistPreprocessor.PIXELS; p++) {
-            int v = 255 - Math.round(digit[p] * 255);
-            small.setRGB(p % 28, p / 28, v << 16 | v << 8 | v);
-        }
-        BufferedImage large = new BufferedImage(side, side, BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = large.createGraphics();
-        try {
-            g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BICUBIC);
-            g.drawImage(small, 0, 0, side, side, null);
-        } finally {
-            g.dispose();
-        }
-        return large;
     }
 
     private record Fidelity(double meanMae, double p95Mae, double worstMae, double meanCorrelation,

@@ -20,7 +20,7 @@ import javax.imageio.ImageWriter;
 import javax.imageio.stream.MemoryCacheImageOutputStream;
 
 /** Pictures drawn and encoded in tests, and measures on 28 x 28 outputs. Shapes only, no fonts. */
-final class TestImages {
+public final class TestImages {
     static {
         // Spring Boot sets this for the application; tests that touch AWT run without a display too.
         System.setProperty("java.awt.headless", "true");
@@ -98,7 +98,7 @@ final class TestImages {
         return out;
     }
 
-    static byte[] png(BufferedImage image) {
+    public static byte[] png(BufferedImage image) {
         return encode(image, "png");
     }
 
@@ -256,5 +256,23 @@ final class TestImages {
 
     static String format(double value) {
         return String.format(Locale.ROOT, "%.4f", value);
+    }
+
+    /** The digit enlarged with bicubic interpolation and inverted to black ink on white. */
+    public static BufferedImage blackOnWhite(float[] digit, int side) {
+        BufferedImage small = new BufferedImage(28, 28, BufferedImage.TYPE_INT_RGB);
+        for (int p = 0; p < MnistPreprocessor.PIXELS; p++) {
+            int v = 255 - Math.round(digit[p] * 255);
+            small.setRGB(p % 28, p / 28, v << 16 | v << 8 | v);
+        }
+        BufferedImage large = new BufferedImage(side, side, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = large.createGraphics();
+        try {
+            g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BICUBIC);
+            g.drawImage(small, 0, 0, side, side, null);
+        } finally {
+            g.dispose();
+        }
+        return large;
     }
 }
