@@ -1,0 +1,24 @@
+package dev.digitserve.protocol;
+
+import java.util.List;
+
+import io.swagger.v3.oas.annotations.media.Schema;
+
+/** {@code $metadata_model_response}: a model's name, requestable versions, platform and tensors. */
+@Schema(name = "ModelMetadataResponse")
+record ModelMetadata(
+        @Schema(example = "cnn") String name,
+        @Schema(description = "Versions that can be requested explicitly (the loaded ones), ascending",
+                example = "[\"1\"]") List<String> versions,
+        @Schema(description = "`deeplearning4j_zip` (CNN) or `digitserve_linear` (Lasso)",
+                example = "deeplearning4j_zip") String platform,
+        List<Tensor> inputs,
+        List<Tensor> outputs) {
+
+    /** {@code $metadata_tensor}; -1 marks the batch dimension. */
+    @Schema(name = "MetadataTensor")
+    record Tensor(@Schema(example = "input") String name,
+                  @Schema(example = "FP32") String datatype,
+                  @Schema(example = "[-1, 784]") long[] shape) {
+    }
+}
