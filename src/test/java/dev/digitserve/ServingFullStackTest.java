@@ -62,6 +62,24 @@ class ServingFullStackTest {
     }
 
     @Test
+    void testDigitsUploadedAsLargeInvertedPngsScoreAtLeast97Percent() {
+        HttpTestClient http = new HttpTestClient(port);
+        MnistDataset test = TestData.testSet();
+        int uploads = 300;
+        int correct = 0;
+        for (int i = 0; i < uploads; i++) {
+            byte[] png = dev.digitserve.prediction.TestImages.png(
+                    dev.digitserve.prediction.TestImages.blackOnWhite(test.floats(i, i + 1), 280));
+            HttpTestClient.Response response = http.post("/api/v1/models/cnn/predict", "image/png", png);
+            assertThat(response.status()).as(response.body()).isEqualTo(200);
+            if (response.json().get("predictions").get(0).get("digit").asInt() == test.label(i)) {
+                correct++;
+            }
+        }
+        assertThat(correct / (double) uploads).isGreaterThanOrEqualTo(0.97);
+    }
+
+    @Test
     void probabilitiesSumToOneAndLassoAnswersWithScores() {
         HttpTestClient http = new HttpTestClient(port);
         String one = HttpTestClient.instancesJson(TestData.testSet(), 0, 1);

@@ -35,13 +35,20 @@ class RequestSizeLimitFilter extends OncePerRequestFilter {
     protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
             throws ServletException, IOException {
         if (request.getContentLengthLong() > limit) {
+            String detail = "the request body is " + request.getContentLengthLong() + " bytes; the limit is "
+                    + limit + " bytes";
             response.setStatus(413);
-            response.setContentType(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
             // Tomcat would otherwise try to swallow the oversized body before closing
             response.setHeader("Connection", "close");
-            response.getWriter().write("{\"type\":\"" + ProblemType.PAYLOAD_TOO_LARGE.uri() + "\",\"title\":\""
-                    + ProblemType.PAYLOAD_TOO_LARGE.title() + "\",\"status\":413,\"detail\":\"the request body is "
-                    + request.getContentLengthLong() + " bytes; the limit is " + limit + " bytes\"}");
+            if (request.getRequestURI().startsWith(request.getContextPath() + "/v2/")) {
+                // the Open Inference Protocol's error shape
+                response.setContentType(MediaType.APPLICATION_JSON_VALUE);
+                response.getWriter().write("{\"error\":\"" + detail + "\"}");
+            } else {
+                response.setContentType(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
+                response.getWriter().write("{\"type\":\"" + ProblemType.PAYLOAD_TOO_LARGE.uri() + "\",\"title\":\""
+                        + ProblemType.PAYLOAD_TOO_LARGE.title() + "\",\"status\":413,\"detail\":\"" + detail + "\"}");
+            }
             return;
         }
         chain.doFilter(request.getContentLengthLong() < 0 ? new LimitedRequest(request, limit) : request, response);

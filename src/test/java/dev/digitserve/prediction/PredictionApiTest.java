@@ -198,6 +198,81 @@ class PredictionApiTest {
         expectProblem(mvc.perform(get("/api/v1/nothing-here")), 404, "not-found");
     }
 
+    private static byte[] sevenPng() {
+        return TestImages.png(TestImages.blackSevenOnWhite(200));
+    }
+
+    /** A PNG header (with valid CRC) claiming 50,000 x 50,000 pixels, and nothing behind it. */
+    private static byte[] hugePngHeader() {
+        java.nio.ByteBuffer ihdr = java.nio.ByteBuffer.allocate(13).putInt(50_000).putInt(50_000)
+                .put((byte) 8).put((byte) 0).put((byte) 0).put((byte) 0).put((byte) 0);
+        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        crc.update("IHDR".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        crc.update(ihdr.array());
+        return java.nio.ByteBuffer.allocate(8 + 25)
+                .put(new byte[] {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'})
+                .putInt(13).put("IHDR".getBytes(java.nio.charset.StandardCharsets.US_ASCII)).put(ihdr.array())
+                .putInt((int) crc.getValue()).array();
+    }
+
+    private ResultActions postBytes(String path, MediaType type, byte[] body) throws Exception {
+        var result = mvc.perform(post(path).contentType(type).content(body)).andReturn();
+        return result.getRequest().isAsyncStarted() ? mvc.perform(asyncDispatch(result))
+                : mvc.perform(post(path).contentType(type).content(body));
+    }
+
+    @Test
+    void aPngOrJpegBodyIsOnePrediction() throws Exception {
+        postBytes("/api/v1/models/rows/predict", MediaType.IMAGE_PNG, sevenPng())
+                .andExpect(status().isOk())
+                .andExpect(jsonPath("$.predictions", hasSize(1)))
+                .andExpect(jsonPath("$.predictions[0].scores", hasSize(10)));
+        postBytes("/api/v1/models/rows/versions/1/predict", MediaType.IMAGE_JPEG,
+                TestImages.jpeg(TestImages.blackSevenOnWhite(120), 0.9f))
+                .andExpect(status().isOk())
+                .andExpect(jsonPath("$.version").value(1));
+    }
+
+    @Test
+    void multipartUploadsArePredictedInOrder() throws Exception {
+        var first = new org.springframework.mock.web.MockMultipartFile("image", "a.png", "image/png", sevenPng());
+        var second = new org.springframework.mock.web.MockMultipartFile("image", "b.png", "image/png", sevenPng());
+        var result = mvc.perform(org.springframework.test.web.servlet.request.MockMvcRequestBuilders
+                .multipart("/api/v1/models/rows/predict").file(first).file(second)).andReturn();
+        mvc.perform(asyncDispatch(result))
+                .andExpect(status().isOk())
+                .andExpect(jsonPath("$.predictions", hasSize(2)));
+    }
+
+    @Test
+    void badImagesAreNamedProblems() throws Exception {
+        expectProblem(postBytes("/api/v1/models/rows/predict", MediaType.IMAGE_PNG, "not a png".getBytes()),
+                400, "invalid-image");
+        byte[] png = sevenPng();
+        expectProblem(postBytes("/api/v1/models/rows/predict", MediaType.IMAGE_PNG,
+                Arrays.copyOf(png, png.length / 2)), 400, "invalid-image");
+        expectProblem(postBytes("/api/v1/models/rows/predict", MediaType.IMAGE_PNG,
+                TestImages.png(TestImages.canvas(64, 64, java.awt.image.BufferedImage.TYPE_INT_RGB, java.awt.Color.WHITE))),
+                400, "invalid-image")
+                .andExpect(jsonPath("$.detail").value(containsString("no digit")));
+        expectProblem(postBytes("/api/v1/models/rows/predict", MediaType.IMAGE_PNG, hugePngHeader()),
+                413, "image-too-large");
+        expectProblem(mvc.perform(post("/api/v1/models/rows/predict").contentType(MediaType.IMAGE_PNG)), 400,
+                "invalid-request");
+
+        var good = new org.springframework.mock.web.MockMultipartFile("image", "a.png", "image/png", png);
+        var bad = new org.springframework.mock.web.MockMultipartFile("image", "b.png", "image/png", new byte[] {1, 2, 3});
+        expectProblem(mvc.perform(org.springframework.test.web.servlet.request.MockMvcRequestBuilders
+                .multipart("/api/v1/models/rows/predict").file(good).file(bad)), 400, "invalid-image")
+                .andExpect(jsonPath("$.errors[0].pointer").value("image/1"));
+    }
+
+    @Test
+    void oversizedBodiesAre413BeforeTheyAreRead() throws Exception {
+        expectProblem(mvc.perform(post("/api/v1/models/rows/predict").contentType(MediaType.APPLICATION_JSON)
+                .content(new byte[11 * 1024 * 1024])), 413, "payload-too-large");
+    }
+
     static ResultActions expectProblem(ResultActions actions, int status, String type) throws Exception {
         return actions.andExpect(status().is(status))
                 .andExpect(content().contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON))
