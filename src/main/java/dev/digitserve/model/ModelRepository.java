@@ -6,6 +6,7 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -102,6 +103,8 @@ public final class ModelRepository {
         int version = versions(name).stream().mapToInt(Integer::intValue).max().orElse(0) + 1;
         Path incoming = Files.createTempDirectory(modelDir, ".incoming-");
         try {
+            // temporary directories are private (0700); a published version is readable like any other file
+            Files.setPosixFilePermissions(incoming, PosixFilePermissions.fromString("rwxr-xr-x"));
             writer.write(incoming, version);
             Files.move(incoming, versionDirectory(name, version), StandardCopyOption.ATOMIC_MOVE);
             return version;

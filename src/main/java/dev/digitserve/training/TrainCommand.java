@@ -72,8 +72,9 @@ public final class TrainCommand {
     private static void log(TrainingProgress p) {
         if (p.testAccuracy() != null) {
             log.info(String.format(Locale.ROOT,
-                    "epoch %d/%d done: loss %.4f, test accuracy %.4f, %.0f images/s, elapsed %ds, remaining %ds",
-                    p.epoch(), p.epochs(), p.loss() == null ? Double.NaN : p.loss(), p.testAccuracy(),
+                    "epoch %d/%d done: %stest accuracy %.4f, %.0f images/s, elapsed %ds, remaining %ds",
+                    p.epoch(), p.epochs(), p.loss() == null ? "" : String.format(Locale.ROOT, "training loss %.4f, ", p.loss()),
+                    p.testAccuracy(),
                     p.imagesPerSecond(), Math.round(p.elapsedSeconds()), Math.round(p.remainingSeconds())));
         } else {
             log.info(String.format(Locale.ROOT, "epoch %d/%d iteration %d: loss %.4f, %.0f images/s",
