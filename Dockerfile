@@ -41,6 +41,12 @@ RUN ./mvnw -B -q -Pcuda -DskipTests package \
  && cp target/digitserve-*.jar application.jar \
  && java -Djarmode=tools -jar application.jar extract --layers --launcher --destination extracted
 
+# The model repository, readable by the runtime user whatever the modes in the build context
+# (the training command publishes version directories with mode 0700).
+FROM build-base AS models
+COPY models/ /models/
+RUN chmod -R a+rX,go-w /models
+
 ############################################################################################
 # Runtime settings shared by both variants (repeated per stage: ENV does not cross FROM).
 #  - uid/gid 10001, no login shell, owns nothing but the two writable directories;
@@ -65,7 +71,7 @@ WORKDIR /app
 COPY --from=build-cuda /workspace/extracted/dependencies/ ./
 COPY --from=build-cuda /workspace/extracted/spring-boot-loader/ ./
 COPY --from=build-cuda /workspace/extracted/snapshot-dependencies/ ./
-COPY models/ ./models/
+COPY --from=models /models/ ./models/
 COPY --from=build-cuda /workspace/extracted/application/ ./
 ENV OPENBLAS_CORETYPE=Haswell \
     DIGITSERVE_MODELS_DIR=/app/models \
@@ -89,7 +95,7 @@ COPY --from=build-cpu /workspace/extracted/spring-boot-loader/ ./
 COPY --from=build-cpu /workspace/extracted/snapshot-dependencies/ ./
 # Models change more often than the libraries but less often than the code: baked in between them.
 # Mount a volume on /app/models to serve another repository (see README, Deploy).
-COPY models/ ./models/
+COPY --from=models /models/ ./models/
 COPY --from=build-cpu /workspace/extracted/application/ ./
 ENV OPENBLAS_CORETYPE=Haswell \
     DIGITSERVE_MODELS_DIR=/app/models \
