@@ -35,6 +35,9 @@ import org.springframework.core.annotation.AnnotatedElementUtils;
 import org.springframework.core.type.filter.AnnotationTypeFilter;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RestController;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.constructor.SafeConstructor;
 
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Container;
@@ -64,8 +67,7 @@ import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRoute;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRouteMatch;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRouteRule;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
-import tools.jackson.databind.MappingIterator;
-import tools.jackson.dataformat.yaml.YAMLMapper;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Checks that the Kubernetes manifests in {@code k8s/} (and the Dockerfile they run) agree with the
@@ -82,7 +84,8 @@ import tools.jackson.dataformat.yaml.YAMLMapper;
 class KubernetesManifestsTest {
     private static final Path ROOT = Path.of(System.getProperty("user.dir"));
     private static final Path K8S = ROOT.resolve("k8s");
-    private static final YAMLMapper YAML = YAMLMapper.builder().build();
+    /** Fabric8's models are Jackson 3 beans: YAML is read with SnakeYAML (already on the class path) into maps. */
+    private static final JsonMapper JSON = JsonMapper.builder().build();
 
     /** apiVersion/kind to the typed model class; ServiceMonitor is a CRD with no model in fabric8 8. */
     private static final Map<String, Class<? extends HasMetadata>> TYPES = Map.of(
@@ -600,27 +603,28 @@ class KubernetesManifestsTest {
     @SuppressWarnings("unchecked")
     private static List<HasMetadata> parseTyped(String yaml, String source) {
         List<HasMetadata> resources = new ArrayList<>();
-        try (MappingIterator<Map<String, Object>> documents = YAML.readerFor(Map.class).readValues(yaml)) {
-            int index = 0;
-            while (documents.hasNext()) {
-                Map<String, Object> document = documents.next();
-                index++;
-                if (document == null || document.isEmpty()) {
-                    continue;
-                }
-                String type = document.get("apiVersion") + "/" + document.get("kind");
-                Class<? extends HasMetadata> model = TYPES.get(type);
-                if (model == null) {
-                    fail(source + " document " + index + ": no model for " + type);
-                }
-                HasMetadata resource = YAML.convertValue(document, model);
-                if (!(resource instanceof GenericKubernetesResource)) {
-                    assertNoUnknownFields(resource, source + " " + type + " " + resource.getMetadata().getName());
-                }
-                resources.add(resource);
+        int index = 0;
+        for (Object loaded : yaml().loadAll(yaml)) {
+            index++;
+            if (!(loaded instanceof Map<?, ?> document) || document.isEmpty()) {
+                continue;
             }
+            String type = document.get("apiVersion") + "/" + document.get("kind");
+            Class<? extends HasMetadata> model = TYPES.get(type);
+            if (model == null) {
+                fail(source + " document " + index + ": no model for " + type);
+            }
+            HasMetadata resource = JSON.convertValue(document, model);
+            if (!(resource instanceof GenericKubernetesResource)) {
+                assertNoUnknownFields(resource, source + " " + type + " " + resource.getMetadata().getName());
+            }
+            resources.add(resource);
         }
         return resources;
+    }
+
+    private static Yaml yaml() {
+        return new Yaml(new SafeConstructor(new LoaderOptions()));
     }
 
     /** Fails on any non-empty additionalProperties anywhere in a fabric8 object graph. */
@@ -750,9 +754,12 @@ class KubernetesManifestsTest {
         return asMap(images.get(0));
     }
 
-    @SuppressWarnings("unchecked")
     private static Map<String, Object> readMap(Path file) {
-        return YAML.readValue(file.toFile(), Map.class);
+        try {
+            return asMap(yaml().load(Files.readString(file)));
+        } catch (IOException e) {
+            throw new AssertionError(file + ": " + e.getMessage(), e);
+        }
     }
 
     /** Looks a dotted key up in nested maps, accepting both nested and flat (dotted) YAML keys. */
