@@ -1,7 +1,6 @@
 package dev.digitserve.prediction;
 
 import java.io.IOException;
-import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
@@ -17,6 +16,7 @@ import org.springframework.web.bind.annotation.RestController;
 
 import dev.digitserve.web.FieldError;
 import dev.digitserve.web.InvalidRequestException;
+import dev.digitserve.web.RequestTimeout;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
 import io.swagger.v3.oas.annotations.media.Content;
@@ -32,7 +32,7 @@ import jakarta.servlet.http.HttpServletRequest;
 @RequestMapping("/api/v1/models")
 @Tag(name = "Prediction", description = "Recognise handwritten digits")
 class PredictionController {
-    static final String TIMEOUT_HEADER = "X-Request-Timeout-Ms";
+    static final String TIMEOUT_HEADER = RequestTimeout.HEADER;
 
     private final PredictionService predictions;
     private final InstancesParser instancesParser;
@@ -58,7 +58,7 @@ class PredictionController {
             @PathVariable @Parameter(example = "cnn") String name,
             @RequestHeader(name = TIMEOUT_HEADER, required = false) @Parameter(description = PredictionDocs.TIMEOUT) String timeoutMs,
             HttpServletRequest request) throws IOException {
-        return predictions.predict(name, null, instancesParser.parse(request.getInputStream()), timeout(timeoutMs));
+        return predictions.predict(name, null, instancesParser.parse(request.getInputStream()), RequestTimeout.parse(timeoutMs));
     }
 
     @PostMapping(path = "/{name}/versions/{version}/predict", consumes = MediaType.APPLICATION_JSON_VALUE,
@@ -73,7 +73,7 @@ class PredictionController {
             @PathVariable @Parameter(example = "1") int version,
             @RequestHeader(name = TIMEOUT_HEADER, required = false) @Parameter(description = PredictionDocs.TIMEOUT) String timeoutMs,
             HttpServletRequest request) throws IOException {
-        return predictions.predict(name, version, instancesParser.parse(request.getInputStream()), timeout(timeoutMs));
+        return predictions.predict(name, version, instancesParser.parse(request.getInputStream()), RequestTimeout.parse(timeoutMs));
     }
 
     @PostMapping(path = "/{name}/predict", consumes = {MediaType.IMAGE_PNG_VALUE, MediaType.IMAGE_JPEG_VALUE},
@@ -87,7 +87,7 @@ class PredictionController {
             @PathVariable @Parameter(example = "cnn") String name,
             @RequestHeader(name = TIMEOUT_HEADER, required = false) @Parameter(description = PredictionDocs.TIMEOUT) String timeoutMs,
             @RequestBody byte[] image) {
-        return predictions.predict(name, null, new Instances(imageReader.toMnistInput(image), 1), timeout(timeoutMs));
+        return predictions.predict(name, null, new Instances(imageReader.toMnistInput(image), 1), RequestTimeout.parse(timeoutMs));
     }
 
     @PostMapping(path = "/{name}/versions/{version}/predict", consumes = {MediaType.IMAGE_PNG_VALUE, MediaType.IMAGE_JPEG_VALUE},
@@ -102,7 +102,7 @@ class PredictionController {
             @PathVariable @Parameter(example = "1") int version,
             @RequestHeader(name = TIMEOUT_HEADER, required = false) @Parameter(description = PredictionDocs.TIMEOUT) String timeoutMs,
             @RequestBody byte[] image) {
-        return predictions.predict(name, version, new Instances(imageReader.toMnistInput(image), 1), timeout(timeoutMs));
+        return predictions.predict(name, version, new Instances(imageReader.toMnistInput(image), 1), RequestTimeout.parse(timeoutMs));
     }
 
     @PostMapping(path = "/{name}/predict", consumes = MediaType.MULTIPART_FORM_DATA_VALUE,
@@ -113,7 +113,7 @@ class PredictionController {
             @PathVariable @Parameter(example = "cnn") String name,
             @RequestHeader(name = TIMEOUT_HEADER, required = false) @Parameter(description = PredictionDocs.TIMEOUT) String timeoutMs,
             @RequestPart("image") @Parameter(description = "one or more PNG/JPEG images, one digit each") List<MultipartFile> image) {
-        return predictions.predict(name, null, uploads(image), timeout(timeoutMs));
+        return predictions.predict(name, null, uploads(image), RequestTimeout.parse(timeoutMs));
     }
 
     @PostMapping(path = "/{name}/versions/{version}/predict", consumes = MediaType.MULTIPART_FORM_DATA_VALUE,
@@ -125,7 +125,7 @@ class PredictionController {
             @PathVariable @Parameter(example = "1") int version,
             @RequestHeader(name = TIMEOUT_HEADER, required = false) @Parameter(description = PredictionDocs.TIMEOUT) String timeoutMs,
             @RequestPart("image") @Parameter(description = "one or more PNG/JPEG images, one digit each") List<MultipartFile> image) {
-        return predictions.predict(name, version, uploads(image), timeout(timeoutMs));
+        return predictions.predict(name, version, uploads(image), RequestTimeout.parse(timeoutMs));
     }
 
     /** Every uploaded part through the image pipeline; a failure names the part by its index. */
@@ -146,22 +146,5 @@ class PredictionController {
             }
         }
         return new Instances(pixels, parts.size());
-    }
-
-    /** The client's own deadline, if it sent one: a positive number of milliseconds. */
-    static Duration timeout(String header) {
-        if (header == null) {
-            return null;
-        }
-        try {
-            long millis = Long.parseLong(header.strip());
-            if (millis > 0) {
-                return Duration.ofMillis(millis);
-            }
-        } catch (NumberFormatException ignored) {
-            // reported below
-        }
-        throw new InvalidRequestException(TIMEOUT_HEADER + " must be a positive number of milliseconds",
-                List.of(new FieldError(TIMEOUT_HEADER, "not a positive integer")));
     }
 }

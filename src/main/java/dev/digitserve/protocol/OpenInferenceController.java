@@ -24,6 +24,7 @@ import dev.digitserve.model.UnknownModelException;
 import dev.digitserve.model.VersionState;
 import dev.digitserve.web.FieldError;
 import dev.digitserve.web.InvalidRequestException;
+import dev.digitserve.web.RequestTimeout;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
 import io.swagger.v3.oas.annotations.media.Content;
@@ -44,7 +45,7 @@ import io.swagger.v3.oas.annotations.tags.Tag;
 @RestController
 @Tag(name = ProtocolDocs.TAG, description = ProtocolDocs.TAG_DESCRIPTION)
 class OpenInferenceController {
-    static final String TIMEOUT_HEADER = "X-Request-Timeout-Ms";
+    static final String TIMEOUT_HEADER = RequestTimeout.HEADER;
     static final String SERVER_NAME = "digitserve";
 
     private final ModelRegistry registry;
@@ -160,7 +161,7 @@ class OpenInferenceController {
             @PathVariable @Parameter(example = "cnn") String name,
             @RequestHeader(name = TIMEOUT_HEADER, required = false) @Parameter(description = ProtocolDocs.TIMEOUT) String timeoutMs,
             @RequestBody InferenceRequest request) {
-        return inference.infer(name, null, request, timeout(timeoutMs));
+        return inference.infer(name, null, request, RequestTimeout.parse(timeoutMs));
     }
 
     @PostMapping(path = "/v2/models/{name}/versions/{version}/infer", produces = MediaType.APPLICATION_JSON_VALUE)
@@ -172,7 +173,7 @@ class OpenInferenceController {
             @PathVariable @Parameter(example = "1") int version,
             @RequestHeader(name = TIMEOUT_HEADER, required = false) @Parameter(description = ProtocolDocs.TIMEOUT) String timeoutMs,
             @RequestBody InferenceRequest request) {
-        return inference.infer(name, version, request, timeout(timeoutMs));
+        return inference.infer(name, version, request, RequestTimeout.parse(timeoutMs));
     }
 
     // ---- helpers --------------------------------------------------------------------------------------
@@ -187,22 +188,5 @@ class OpenInferenceController {
             throw new InvalidRequestException("model versions are positive integers",
                     List.of(new FieldError("version", "must be >= 1")));
         }
-    }
-
-    /** The client's own deadline, if it sent one: a positive number of milliseconds (as on the v1 API). */
-    static Duration timeout(String header) {
-        if (header == null) {
-            return null;
-        }
-        try {
-            long millis = Long.parseLong(header.strip());
-            if (millis > 0) {
-                return Duration.ofMillis(millis);
-            }
-        } catch (NumberFormatException ignored) {
-            // reported below
-        }
-        throw new InvalidRequestException(TIMEOUT_HEADER + " must be a positive number of milliseconds",
-                List.of(new FieldError(TIMEOUT_HEADER, "not a positive integer")));
     }
 }
