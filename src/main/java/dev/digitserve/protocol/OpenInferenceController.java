@@ -1,6 +1,5 @@
 package dev.digitserve.protocol;
 
-import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
