@@ -140,6 +140,11 @@ class ServingFullStackTest {
         assertThat(predict.get("description").asString()).contains("instances");
         assertThat(predict.get("requestBody").get("content").get("application/json").get("examples")
                 .has("mnist-seven")).isTrue();
+        assertThat(predict.get("description").asString()).contains("PNG or JPEG");
+        assertThat(predict.get("requestBody").get("content").get("image/png").get("schema").get("format").asString())
+                .isEqualTo("binary");
+        assertThat(predict.get("requestBody").get("content").get("multipart/form-data").get("schema")
+                .get("properties").get("image").get("items").get("format").asString()).isEqualTo("binary");
         assertThat(predict.get("responses").has("400")).isTrue();
         assertThat(predict.get("responses").has("429")).isTrue();
         assertThat(api.get("paths").has("/api/v1/models/{name}/versions/{version}/predict")).isTrue();

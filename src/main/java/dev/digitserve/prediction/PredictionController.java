@@ -49,7 +49,7 @@ class PredictionController {
 
     @PostMapping(path = "/{name}/predict", consumes = MediaType.APPLICATION_JSON_VALUE,
             produces = MediaType.APPLICATION_JSON_VALUE)
-    @Operation(summary = "Predict digits from pixel arrays (served version)", description = PredictionDocs.JSON,
+    @Operation(summary = "Predict digits from pixel arrays (served version)", description = PredictionDocs.ALL,
             requestBody = @io.swagger.v3.oas.annotations.parameters.RequestBody(required = true,
                     content = @Content(mediaType = MediaType.APPLICATION_JSON_VALUE,
                             schema = @Schema(implementation = PredictionDocs.InstancesRequest.class))))
@@ -63,7 +63,7 @@ class PredictionController {
 
     @PostMapping(path = "/{name}/versions/{version}/predict", consumes = MediaType.APPLICATION_JSON_VALUE,
             produces = MediaType.APPLICATION_JSON_VALUE)
-    @Operation(summary = "Predict digits from pixel arrays (given version)", description = PredictionDocs.JSON,
+    @Operation(summary = "Predict digits from pixel arrays (given version)", description = PredictionDocs.ALL,
             requestBody = @io.swagger.v3.oas.annotations.parameters.RequestBody(required = true,
                     content = @Content(mediaType = MediaType.APPLICATION_JSON_VALUE,
                             schema = @Schema(implementation = PredictionDocs.InstancesRequest.class))))
@@ -78,7 +78,7 @@ class PredictionController {
 
     @PostMapping(path = "/{name}/predict", consumes = {MediaType.IMAGE_PNG_VALUE, MediaType.IMAGE_JPEG_VALUE},
             produces = MediaType.APPLICATION_JSON_VALUE)
-    @Operation(summary = "Predict the digit in a PNG or JPEG (served version)", description = PredictionDocs.IMAGE,
+    @Operation(summary = "Predict the digit in a PNG or JPEG (served version)", description = PredictionDocs.ALL,
             requestBody = @io.swagger.v3.oas.annotations.parameters.RequestBody(required = true, content = {
                     @Content(mediaType = MediaType.IMAGE_PNG_VALUE, schema = @Schema(type = "string", format = "binary")),
                     @Content(mediaType = MediaType.IMAGE_JPEG_VALUE, schema = @Schema(type = "string", format = "binary"))}))
@@ -92,7 +92,7 @@ class PredictionController {
 
     @PostMapping(path = "/{name}/versions/{version}/predict", consumes = {MediaType.IMAGE_PNG_VALUE, MediaType.IMAGE_JPEG_VALUE},
             produces = MediaType.APPLICATION_JSON_VALUE)
-    @Operation(summary = "Predict the digit in a PNG or JPEG (given version)", description = PredictionDocs.IMAGE,
+    @Operation(summary = "Predict the digit in a PNG or JPEG (given version)", description = PredictionDocs.ALL,
             requestBody = @io.swagger.v3.oas.annotations.parameters.RequestBody(required = true, content = {
                     @Content(mediaType = MediaType.IMAGE_PNG_VALUE, schema = @Schema(type = "string", format = "binary")),
                     @Content(mediaType = MediaType.IMAGE_JPEG_VALUE, schema = @Schema(type = "string", format = "binary"))}))
@@ -107,7 +107,7 @@ class PredictionController {
 
     @PostMapping(path = "/{name}/predict", consumes = MediaType.MULTIPART_FORM_DATA_VALUE,
             produces = MediaType.APPLICATION_JSON_VALUE)
-    @Operation(summary = "Predict the digits in uploaded images (served version)", description = PredictionDocs.IMAGE)
+    @Operation(summary = "Predict the digits in uploaded images (served version)", description = PredictionDocs.ALL)
     @PredictionDocs.ErrorResponses
     CompletableFuture<PredictionResponse> predictUpload(
             @PathVariable @Parameter(example = "cnn") String name,
@@ -118,7 +118,7 @@ class PredictionController {
 
     @PostMapping(path = "/{name}/versions/{version}/predict", consumes = MediaType.MULTIPART_FORM_DATA_VALUE,
             produces = MediaType.APPLICATION_JSON_VALUE)
-    @Operation(summary = "Predict the digits in uploaded images (given version)", description = PredictionDocs.IMAGE)
+    @Operation(summary = "Predict the digits in uploaded images (given version)", description = PredictionDocs.ALL)
     @PredictionDocs.ErrorResponses
     CompletableFuture<PredictionResponse> predictUploadVersion(
             @PathVariable @Parameter(example = "cnn") String name,

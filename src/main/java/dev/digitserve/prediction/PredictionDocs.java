@@ -19,14 +19,14 @@ final class PredictionDocs {
     }
 
     static final String JSON = """
-            Send one or more images as pixel arrays: `{"instances": [...]}`, each instance either 784 numbers \
+            **JSON** (`application/json`): send one or more images as pixel arrays: `{"instances": [...]}`, each instance either 784 numbers \
             or 28 rows of 28 numbers, row-major, pixel intensity in [0, 1] with 0 = background (as in MNIST). \
             Up to `digitserve.prediction.max-instances` (default 1,024) instances per request. \
             The answer has one prediction per instance, in request order: the digit and the 10 \
             `probabilities` (CNN) or raw `scores` (Lasso model).""";
 
     static final String IMAGE = """
-            Send a PNG or JPEG picture of one handwritten digit as the request body (`image/png`, `image/jpeg`), \
+            **Images**: send a PNG or JPEG picture of one handwritten digit as the request body (`image/png`, `image/jpeg`), \
             or several as `multipart/form-data` parts named `image`. Any size and aspect ratio, colour or grey, \
             dark ink on light paper or light on dark. The service prepares it the way MNIST was made: \
             greyscale; polarity detected from the border and normalised to a bright digit on black; background \
@@ -34,6 +34,9 @@ final class PredictionDocs {
             20 pixels keeping the aspect ratio; pasted into 28x28 so that the centre of mass is at the centre. \
             Images over `digitserve.prediction.max-image-pixels` (default 16 megapixels) are refused with 413 \
             from their header, before decoding.""";
+
+    /** springdoc merges the three handlers of a path into one operation, so each carries the whole story. */
+    static final String ALL = JSON + "\n\n" + IMAGE;
 
     static final String TIMEOUT = "Optional deadline in milliseconds: a request still queued after it is answered 503 "
             + "instead of being computed. Defaults to digitserve.batching.request-timeout.";

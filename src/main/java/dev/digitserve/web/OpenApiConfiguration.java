@@ -13,6 +13,7 @@ import io.swagger.v3.oas.models.OpenAPI;
 import io.swagger.v3.oas.models.examples.Example;
 import io.swagger.v3.oas.models.info.Info;
 import io.swagger.v3.oas.models.info.License;
+import io.swagger.v3.oas.models.media.BinarySchema;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -37,15 +38,29 @@ class OpenApiConfiguration {
                         live under `/v2`."""));
     }
 
+    /**
+     * springdoc merges the JSON, image and multipart handlers of one path into one operation, keeping the
+     * first handler's summary and describing a {@code byte[]} body as base64 text; this puts back one
+     * summary for all three, binary image bodies (so Swagger UI offers a file picker) and the example.
+     */
     @Bean
-    OpenApiCustomizer predictionExamples(JsonMapper json) {
+    OpenApiCustomizer predictionOperations(JsonMapper json) {
         Object seven = readExample(json);
         return openApi -> openApi.getPaths().forEach((path, item) -> {
-            if (!path.endsWith("/predict") || item.getPost() == null || item.getPost().getRequestBody() == null) {
+            if (!path.startsWith("/api/v1/") || !path.endsWith("/predict") || item.getPost() == null
+                    || item.getPost().getRequestBody() == null) {
                 return;
             }
-            var content = item.getPost().getRequestBody().getContent();
-            if (content != null && content.get(MediaType.APPLICATION_JSON_VALUE) != null) {
+            var operation = item.getPost();
+            operation.setSummary("Predict digits: JSON pixel arrays, a PNG/JPEG body, or multipart image uploads ("
+                    + (path.contains("/versions/") ? "given version" : "served version") + ")");
+            var content = operation.getRequestBody().getContent();
+            for (String image : new String[] {MediaType.IMAGE_PNG_VALUE, MediaType.IMAGE_JPEG_VALUE}) {
+                if (content.get(image) != null) {
+                    content.get(image).setSchema(new BinarySchema());
+                }
+            }
+            if (content.get(MediaType.APPLICATION_JSON_VALUE) != null) {
                 content.get(MediaType.APPLICATION_JSON_VALUE).addExamples("mnist-seven",
                         new Example().summary("A real MNIST test digit (a 7) as 28 rows of 28 values").value(seven));
             }
