@@ -4,7 +4,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
-import org.springframework.http.HttpHeaders;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.ExceptionHandler;
@@ -24,17 +23,17 @@ class BatchingProblemAdvice {
 
     @ExceptionHandler(QueueFullException.class)
     ResponseEntity<ProblemDetail> queueFull(QueueFullException e) {
-        return ProblemDetailsAdvice.problem(ProblemType.OVERLOADED, e.getMessage(), retryAfter(e.retryAfterSeconds()));
+        return ProblemDetailsAdvice.problem(ProblemType.OVERLOADED, e.getMessage(), ProblemDetailsAdvice.retryAfter(e.retryAfterSeconds()));
     }
 
     @ExceptionHandler(DeadlineExceededException.class)
     ResponseEntity<ProblemDetail> deadline(DeadlineExceededException e) {
-        return ProblemDetailsAdvice.problem(ProblemType.DEADLINE_EXCEEDED, e.getMessage(), retryAfter(1));
+        return ProblemDetailsAdvice.problem(ProblemType.DEADLINE_EXCEEDED, e.getMessage(), ProblemDetailsAdvice.retryAfter(1));
     }
 
     @ExceptionHandler(BatcherClosedException.class)
     ResponseEntity<ProblemDetail> closed(BatcherClosedException e) {
-        return ProblemDetailsAdvice.problem(ProblemType.UNAVAILABLE, e.getMessage(), retryAfter(1));
+        return ProblemDetailsAdvice.problem(ProblemType.UNAVAILABLE, e.getMessage(), ProblemDetailsAdvice.retryAfter(1));
     }
 
     @ExceptionHandler(InferenceFailedException.class)
@@ -43,9 +42,4 @@ class BatchingProblemAdvice {
                 "the model failed on this batch; the request can be retried");
     }
 
-    static HttpHeaders retryAfter(long seconds) {
-        HttpHeaders headers = new HttpHeaders();
-        headers.set(HttpHeaders.RETRY_AFTER, Long.toString(Math.max(1, seconds)));
-        return headers;
-    }
 }

@@ -27,6 +27,7 @@ import dev.digitserve.batching.InferenceFailedException;
 import dev.digitserve.batching.QueueFullException;
 import dev.digitserve.model.UnknownModelException;
 import dev.digitserve.web.InvalidRequestException;
+import dev.digitserve.web.ProblemDetailsAdvice;
 import dev.digitserve.web.RequestTooLargeException;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.exc.MismatchedInputException;
@@ -56,11 +57,6 @@ class ProtocolErrorAdvice {
                 .body(new ProtocolError(message));
     }
 
-    private static HttpHeaders retryAfter(long seconds) {
-        HttpHeaders headers = new HttpHeaders();
-        headers.set(HttpHeaders.RETRY_AFTER, Long.toString(Math.max(1, seconds)));
-        return headers;
-    }
 
     @ExceptionHandler(InvalidRequestException.class)
     ResponseEntity<ProtocolError> invalidRequest(InvalidRequestException e) {
@@ -74,17 +70,17 @@ class ProtocolErrorAdvice {
 
     @ExceptionHandler(QueueFullException.class)
     ResponseEntity<ProtocolError> queueFull(QueueFullException e) {
-        return error(HttpStatus.TOO_MANY_REQUESTS, e.getMessage(), retryAfter(e.retryAfterSeconds()));
+        return error(HttpStatus.TOO_MANY_REQUESTS, e.getMessage(), ProblemDetailsAdvice.retryAfter(e.retryAfterSeconds()));
     }
 
     @ExceptionHandler(DeadlineExceededException.class)
     ResponseEntity<ProtocolError> deadline(DeadlineExceededException e) {
-        return error(HttpStatus.SERVICE_UNAVAILABLE, e.getMessage(), retryAfter(1));
+        return error(HttpStatus.SERVICE_UNAVAILABLE, e.getMessage(), ProblemDetailsAdvice.retryAfter(1));
     }
 
     @ExceptionHandler(BatcherClosedException.class)
     ResponseEntity<ProtocolError> closed(BatcherClosedException e) {
-        return error(HttpStatus.SERVICE_UNAVAILABLE, e.getMessage(), retryAfter(1));
+        return error(HttpStatus.SERVICE_UNAVAILABLE, e.getMessage(), ProblemDetailsAdvice.retryAfter(1));
     }
 
     @ExceptionHandler(InferenceFailedException.class)

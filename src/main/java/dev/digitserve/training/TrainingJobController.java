@@ -3,7 +3,6 @@ package dev.digitserve.training;
 import java.net.URI;
 import java.util.List;
 
-import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
@@ -110,9 +109,7 @@ class TrainingJobController {
 
     @ExceptionHandler(TrainingQueueFullException.class)
     ResponseEntity<ProblemDetail> queueFull(TrainingQueueFullException e) {
-        HttpHeaders headers = new HttpHeaders();
-        headers.set(HttpHeaders.RETRY_AFTER, "60");
-        return ProblemDetailsAdvice.problem(ProblemType.OVERLOADED, e.getMessage(), headers);
+        return ProblemDetailsAdvice.problem(ProblemType.OVERLOADED, e.getMessage(), ProblemDetailsAdvice.retryAfter(60));
     }
 
     static final class JobNotFoundException extends RuntimeException {

@@ -43,6 +43,13 @@ public class ProblemDetailsAdvice extends ResponseEntityExceptionHandler {
         return problem(type, detail, HttpHeaders.EMPTY);
     }
 
+    /** A {@code Retry-After} header of at least one second, for 429 and 503 answers of either API. */
+    public static HttpHeaders retryAfter(long seconds) {
+        HttpHeaders headers = new HttpHeaders();
+        headers.set(HttpHeaders.RETRY_AFTER, Long.toString(Math.max(1, seconds)));
+        return headers;
+    }
+
     @ExceptionHandler(InvalidRequestException.class)
     ResponseEntity<ProblemDetail> invalidRequest(InvalidRequestException e) {
         ResponseEntity<ProblemDetail> response = problem(ProblemType.INVALID_REQUEST, e.getMessage());
