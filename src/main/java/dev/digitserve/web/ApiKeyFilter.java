@@ -12,7 +12,6 @@ import org.slf4j.LoggerFactory;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
 import org.springframework.http.HttpMethod;
-import org.springframework.http.MediaType;
 import org.springframework.stereotype.Component;
 import org.springframework.web.filter.OncePerRequestFilter;
 
@@ -100,13 +99,10 @@ class ApiKeyFilter extends OncePerRequestFilter {
     }
 
     private static void refuse(HttpServletResponse response, ProblemType type, String detail) throws IOException {
-        response.setStatus(type.status().value());
-        response.setContentType(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
         if (type == ProblemType.UNAUTHORIZED) {
             response.setHeader("WWW-Authenticate", "ApiKey header=\"" + HEADER + "\"");
         }
-        response.getWriter().write("{\"type\":\"" + type.uri() + "\",\"title\":\"" + type.title() + "\",\"status\":"
-                + type.status().value() + ",\"detail\":\"" + detail + "\"}");
+        FilterResponses.problem(response, type, detail);
     }
 
     private static byte[] digest(String key) {

@@ -4,7 +4,6 @@ import java.io.IOException;
 
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
-import org.springframework.http.MediaType;
 import org.springframework.stereotype.Component;
 import org.springframework.web.filter.OncePerRequestFilter;
 
@@ -37,17 +36,12 @@ class RequestSizeLimitFilter extends OncePerRequestFilter {
         if (request.getContentLengthLong() > limit) {
             String detail = "the request body is " + request.getContentLengthLong() + " bytes; the limit is "
                     + limit + " bytes";
-            response.setStatus(413);
             // Tomcat would otherwise try to swallow the oversized body before closing
             response.setHeader("Connection", "close");
             if (request.getRequestURI().startsWith(request.getContextPath() + "/v2/")) {
-                // the Open Inference Protocol's error shape
-                response.setContentType(MediaType.APPLICATION_JSON_VALUE);
-                response.getWriter().write("{\"error\":\"" + detail + "\"}");
+                FilterResponses.protocolError(response, ProblemType.PAYLOAD_TOO_LARGE.status().value(), detail);
             } else {
-                response.setContentType(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
-                response.getWriter().write("{\"type\":\"" + ProblemType.PAYLOAD_TOO_LARGE.uri() + "\",\"title\":\""
-                        + ProblemType.PAYLOAD_TOO_LARGE.title() + "\",\"status\":413,\"detail\":\"" + detail + "\"}");
+                FilterResponses.problem(response, ProblemType.PAYLOAD_TOO_LARGE, detail);
             }
             return;
         }
