@@ -3,7 +3,6 @@ package dev.digitserve.model;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 
 import dev.digitserve.inference.CnnEngine;
 import dev.digitserve.inference.InferenceEngine;
@@ -86,8 +85,10 @@ final class ModelLoader {
             throw new IllegalStateException("expected " + WARM_UP_BATCH * InferenceEngine.OUTPUT_SIZE
                     + " outputs, got " + outputs.length);
         }
-        if (Arrays.toString(outputs).contains("NaN")) {
-            throw new IllegalStateException("the model produces NaN");
+        for (float output : outputs) {
+            if (Float.isNaN(output)) {
+                throw new IllegalStateException("the model produces NaN");
+            }
         }
     }
 

@@ -1,8 +1,5 @@
 package dev.digitserve.protocol;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -12,6 +9,7 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.http.MediaType;
 
+import dev.digitserve.web.OpenApiConfiguration;
 import io.swagger.v3.oas.models.examples.Example;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -39,20 +37,15 @@ class ProtocolOpenApi {
     }
 
     private static Map<String, Object> seven(JsonMapper json) {
-        try (InputStream in = ProtocolOpenApi.class.getResourceAsStream("/openapi/example-seven.json")) {
-            // plain maps and lists: springdoc writes the document with its own (Jackson 2) mapper
-            Object instances = json.readValue(in, Map.class).get("instances");
-            Map<String, Object> input = new LinkedHashMap<>();
-            input.put("name", InputTensor.NAME);
-            input.put("shape", List.of(1, InputTensor.SIDE, InputTensor.SIDE));
-            input.put("datatype", "FP32");
-            input.put("data", instances);
-            Map<String, Object> request = new LinkedHashMap<>();
-            request.put("id", "seven");
-            request.put("inputs", List.of(input));
-            return request;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        Object instances = OpenApiConfiguration.mnistSevenExample(json).get("instances");
+        Map<String, Object> input = new LinkedHashMap<>();
+        input.put("name", InputTensor.NAME);
+        input.put("shape", List.of(1, InputTensor.SIDE, InputTensor.SIDE));
+        input.put("datatype", "FP32");
+        input.put("data", instances);
+        Map<String, Object> request = new LinkedHashMap<>();
+        request.put("id", "seven");
+        request.put("inputs", List.of(input));
+        return request;
     }
 }

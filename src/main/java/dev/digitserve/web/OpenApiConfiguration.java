@@ -3,6 +3,7 @@ package dev.digitserve.web;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.util.Map;
 
 import org.springdoc.core.customizers.OpenApiCustomizer;
 import org.springframework.context.annotation.Bean;
@@ -21,7 +22,7 @@ import tools.jackson.databind.json.JsonMapper;
  * prediction operation, so that Swagger UI's "Try it out" sends something meaningful.
  */
 @Configuration(proxyBeanMethods = false)
-class OpenApiConfiguration {
+public class OpenApiConfiguration {
 
     @Bean
     OpenAPI digitserveOpenApi() {
@@ -45,7 +46,7 @@ class OpenApiConfiguration {
      */
     @Bean
     OpenApiCustomizer predictionOperations(JsonMapper json) {
-        Object seven = readExample(json);
+        Object seven = mnistSevenExample(json);
         return openApi -> openApi.getPaths().forEach((path, item) -> {
             if (!path.startsWith("/api/v1/") || !path.endsWith("/predict") || item.getPost() == null
                     || item.getPost().getRequestBody() == null) {
@@ -67,9 +68,14 @@ class OpenApiConfiguration {
         });
     }
 
-    private static Object readExample(JsonMapper json) {
+    /**
+     * The example request {@code {"instances": [28 rows of 28]}} holding a real MNIST test 7, as plain maps
+     * and lists (springdoc writes the document with its own mapper). Also the source of the V2 example.
+     */
+    @SuppressWarnings("unchecked")
+    public static Map<String, Object> mnistSevenExample(JsonMapper json) {
         try (InputStream in = OpenApiConfiguration.class.getResourceAsStream("/openapi/example-seven.json")) {
-            return json.readValue(in, Object.class);
+            return json.readValue(in, Map.class);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
