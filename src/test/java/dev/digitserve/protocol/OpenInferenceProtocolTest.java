@@ -11,12 +11,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import java.io.ByteArrayInputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.List;
@@ -46,7 +43,11 @@ import tools.jackson.databind.json.JsonMapper;
         "digitserve.prediction.max-instances=8",
         "digitserve.prediction.max-request-size=200KB"})
 class OpenInferenceProtocolTest {
-    private static final Path MODELS = createRepository();
+    private static final Path MODELS = TestModels.temporaryRepository("digitserve-v2-test", root -> {
+        TestModels.writeRowLasso(root, "rows", 1);
+        TestModels.writeRowLasso(root, "rows", 2);
+        V2.writeTinyCnn(root, "tiny", 1);
+    });
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
     @LocalServerPort
@@ -55,18 +56,6 @@ class OpenInferenceProtocolTest {
     @DynamicPropertySource
     static void repository(DynamicPropertyRegistry registry) {
         registry.add("digitserve.models.dir", MODELS::toString);
-    }
-
-    private static Path createRepository() {
-        try {
-            Path root = Files.createTempDirectory("digitserve-v2-test");
-            TestModels.writeRowLasso(root, "rows", 1);
-            TestModels.writeRowLasso(root, "rows", 2);
-            V2.writeTinyCnn(root, "tiny", 1);
-            return root;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 
     private HttpTestClient http() {

@@ -3,16 +3,10 @@ package dev.digitserve.protocol;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledIf;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.DynamicPropertyRegistry;
@@ -21,14 +15,14 @@ import org.springframework.test.context.DynamicPropertySource;
 import dev.digitserve.data.MnistDataset;
 import dev.digitserve.support.HttpTestClient;
 import dev.digitserve.support.TestData;
+import dev.digitserve.support.TestModels;
 import tools.jackson.databind.JsonNode;
 
 /**
  * The shipped CNN (models/cnn/1, found through {@code digitserve.test.models-dir}) through the protocol:
  * real MNIST test digits sent the way a Triton or KServe client sends raw images, UINT8
- * {@code [N, 1, 28, 28]} nested. Skipped while the shipped model has not been trained yet.
+ * {@code [N, 1, 28, 28]} nested.
  */
-@EnabledIf("shippedCnnExists")
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 class OpenInferenceShippedCnnTest {
     private static final int IMAGES = 500;
@@ -37,30 +31,10 @@ class OpenInferenceShippedCnnTest {
     @LocalServerPort
     int port;
 
-    static boolean shippedCnnExists() {
-        Path cnn = TestData.shippedModelsDir().resolve("cnn/1");
-        return Files.isRegularFile(cnn.resolve("model.zip")) && Files.isRegularFile(cnn.resolve("model.json"));
-    }
-
     @DynamicPropertySource
     static void repository(DynamicPropertyRegistry registry) {
-        registry.add("digitserve.models.dir", () -> copyOfShippedCnn().toString());
-    }
-
-    private static Path copyOfShippedCnn() {
-        try {
-            Path root = Files.createTempDirectory("digitserve-v2-cnn");
-            Path source = TestData.shippedModelsDir().resolve("cnn/1");
-            Path target = Files.createDirectories(root.resolve("cnn/1"));
-            try (var files = Files.list(source)) {
-                for (Path file : files.toList()) {
-                    Files.copy(file, target.resolve(file.getFileName()), StandardCopyOption.REPLACE_EXISTING);
-                }
-            }
-            return root;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        registry.add("digitserve.models.dir", () -> TestModels.temporaryRepository("digitserve-v2-cnn",
+                root -> TestModels.copyShipped(root, "cnn/1")).toString());
     }
 
     /** Images {@code from..to} as UINT8 [N, 1, 28, 28], nested like the shape. */

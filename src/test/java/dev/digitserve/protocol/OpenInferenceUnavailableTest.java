@@ -4,11 +4,8 @@ import static dev.digitserve.protocol.V2.assertError;
 import static dev.digitserve.protocol.V2.fp32;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpRequest;
-import java.nio.file.Files;
 import java.nio.file.Path;
 
 import org.junit.jupiter.api.Test;
@@ -30,7 +27,13 @@ import tools.jackson.databind.json.JsonMapper;
         "digitserve.models.overrides.full.batching.queue-capacity=2",
         "digitserve.models.overrides.slow.batching.max-queue-delay=30s"})
 class OpenInferenceUnavailableTest {
-    private static final Path MODELS = createRepository();
+    private static final Path MODELS = TestModels.temporaryRepository("digitserve-v2-unavailable-test", root -> {
+        TestModels.writeCorruptCnn(root, "broken", 1);
+        TestModels.writeRowLasso(root, "rows", 1);
+        TestModels.writeCorruptCnn(root, "rows", 2);
+        TestModels.writeRowLasso(root, "full", 1);
+        TestModels.writeRowLasso(root, "slow", 1);
+    });
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
     @LocalServerPort
@@ -39,20 +42,6 @@ class OpenInferenceUnavailableTest {
     @DynamicPropertySource
     static void repository(DynamicPropertyRegistry registry) {
         registry.add("digitserve.models.dir", MODELS::toString);
-    }
-
-    private static Path createRepository() {
-        try {
-            Path root = Files.createTempDirectory("digitserve-v2-unavailable-test");
-            TestModels.writeCorruptCnn(root, "broken", 1);
-            TestModels.writeRowLasso(root, "rows", 1);
-            TestModels.writeCorruptCnn(root, "rows", 2);
-            TestModels.writeRowLasso(root, "full", 1);
-            TestModels.writeRowLasso(root, "slow", 1);
-            return root;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 
     private HttpTestClient http() {
