@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Function;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,33 +41,31 @@ public final class TrainCommand {
         ModelRepository repository = new ModelRepository(Path.of(options.getOrDefault("models-dir", "models")), json);
         ModelTraining training = new ModelTraining(repository, dataDir, json);
         ModelTraining.Published published = switch (model) {
-            case "cnn" -> training.trainCnn(name, cnnParameters(options), TrainCommand::log, () -> false);
-            case "lasso" -> training.trainLasso(name, lassoParameters(options), TrainCommand::log, () -> false);
+            case "cnn" -> training.trainCnn(name, request(model, options).cnnParameters(), TrainCommand::log, () -> false);
+            case "lasso" -> training.trainLasso(name, request(model, options).lassoParameters(), TrainCommand::log, () -> false);
             default -> throw new IllegalArgumentException("--model must be cnn or lasso, not " + model);
         };
         log.info("published {} version {} to {}: {}", published.name(), published.version(),
                 repository.versionDirectory(published.name(), published.version()), published.card().metrics());
     }
 
-    static CnnParameters cnnParameters(Map<String, String> options) {
-        CnnParameters seed = CnnParameters.reference();
-        return new CnnParameters(
-                Integer.parseInt(options.getOrDefault("epochs", String.valueOf(seed.epochs()))),
-                Integer.parseInt(options.getOrDefault("batch-size", String.valueOf(seed.batchSize()))),
-                Long.parseLong(options.getOrDefault("seed", String.valueOf(seed.seed()))),
-                Integer.parseInt(options.getOrDefault("samples", String.valueOf(seed.trainingSamples()))),
-                Double.parseDouble(options.getOrDefault("rho", String.valueOf(seed.rho()))),
-                Double.parseDouble(options.getOrDefault("epsilon", String.valueOf(seed.epsilon()))));
+    /**
+     * The options as a training-job request, so that the command line and the REST API fill omitted
+     * parameters from the same seed recipe ({@link TrainingJobRequest#withDefaults()}).
+     */
+    static TrainingJobRequest request(String model, Map<String, String> options) {
+        return new TrainingJobRequest(model, true,
+                option(options, "epochs", Integer::valueOf), option(options, "batch-size", Integer::valueOf),
+                option(options, "seed", Long::valueOf), option(options, "samples", Integer::valueOf),
+                option(options, "rho", Double::valueOf), option(options, "epsilon", Double::valueOf),
+                option(options, "alpha", Double::valueOf), option(options, "max-iterations", Integer::valueOf),
+                option(options, "tolerance", Double::valueOf), option(options, "variance-threshold", Double::valueOf))
+                .withDefaults();
     }
 
-    static LassoParameters lassoParameters(Map<String, String> options) {
-        LassoParameters seed = LassoParameters.reference();
-        return new LassoParameters(
-                Double.parseDouble(options.getOrDefault("alpha", String.valueOf(seed.alpha()))),
-                Integer.parseInt(options.getOrDefault("max-iterations", String.valueOf(seed.maxIterations()))),
-                Double.parseDouble(options.getOrDefault("tolerance", String.valueOf(seed.tolerance()))),
-                Double.parseDouble(options.getOrDefault("variance-threshold", String.valueOf(seed.varianceThreshold()))),
-                Integer.parseInt(options.getOrDefault("samples", String.valueOf(seed.trainingSamples()))));
+    private static <T> T option(Map<String, String> options, String key, Function<String, T> parser) {
+        String value = options.get(key);
+        return value == null ? null : parser.apply(value);
     }
 
     private static void log(TrainingProgress p) {
