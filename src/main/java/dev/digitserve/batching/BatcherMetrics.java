@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.ToDoubleFunction;
 
+import dev.digitserve.batching.BatchingException.Reason;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
@@ -36,16 +37,6 @@ final class BatcherMetrics {
         final String tag;
 
         Outcome(String tag) {
-            this.tag = tag;
-        }
-    }
-
-    enum Reason {
-        QUEUE_FULL("queue_full"), DEADLINE("deadline"), SHUTDOWN("shutdown");
-
-        final String tag;
-
-        Reason(String tag) {
             this.tag = tag;
         }
     }
@@ -107,10 +98,12 @@ final class BatcherMetrics {
                 .tags(tags)
                 .register(registry));
         for (Reason reason : Reason.values()) {
-            rejected.put(reason, add(Counter.builder(REJECTED)
-                    .description("Requests refused or dropped unanswered")
-                    .tags(tags).tag("reason", reason.tag)
-                    .register(registry)));
+            if (reason.tag() != null) {
+                rejected.put(reason, add(Counter.builder(REJECTED)
+                        .description("Requests refused or dropped unanswered")
+                        .tags(tags).tag("reason", reason.tag())
+                        .register(registry)));
+            }
         }
     }
 

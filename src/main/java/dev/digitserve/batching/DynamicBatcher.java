@@ -17,9 +17,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.digitserve.batching.BatcherMetrics.Outcome;
-import dev.digitserve.batching.BatcherMetrics.Reason;
+import dev.digitserve.batching.BatchingException.Reason;
+import dev.digitserve.inference.Images;
 import dev.digitserve.inference.InferenceEngine;
-import dev.digitserve.inference.Predictor;
 import io.micrometer.core.instrument.MeterRegistry;
 
 /**
@@ -43,21 +43,21 @@ import io.micrometer.core.instrument.MeterRegistry;
  *       batches also run and complete in that order; with several, batches may overlap and requests in
  *       different batches may complete out of order.
  *   <li><b>Queue full.</b> When the images waiting plus the request's images would exceed {@code queueCapacity},
- *       the request is refused at once with {@link QueueFullException}, whose {@code retryAfterSeconds} (at
+ *       the request is refused at once with {@link BatchingException} of reason {@code QUEUE_FULL}, whose {@code retryAfterSeconds} (at
  *       least 1, at most the request timeout) estimates how long the queue needs to drain at the measured
  *       engine throughput. Nothing of a refused request is enqueued.
  *   <li><b>Deadline.</b> Each request has a deadline: the smaller of the caller's timeout and
  *       {@code requestTimeout}, counted from {@code submit}. When it passes before the answer is ready, the
- *       future fails with {@link DeadlineExceededException} at that moment, wherever the request is: its queued
+ *       future fails with reason {@code DEADLINE} at that moment, wherever the request is: its queued
  *       images are dropped and never reach the engine; if a batch holding part of it is already running, that
  *       batch's rows for it are discarded.
  *   <li><b>Engine failure.</b> If the engine throws, every request with images in that batch fails with
- *       {@link InferenceFailedException} (the cause is the engine's exception, logged once), including the rest
+ *       reason {@code ENGINE_FAILED} (the cause is the engine's exception, logged once), including the rest
  *       of a split request; other batches are unaffected and the worker goes on with the next batch.
  *   <li><b>Cancellation.</b> Cancelling a returned future withdraws the request's images still waiting.
  *   <li><b>Shutdown.</b> {@link #shutdown} (and {@link #close}) stops accepting: later submits fail with
- *       {@link BatcherClosedException}. Queued work is still computed, without waiting for batches to fill, until
- *       the grace period ends; then every unanswered request fails with {@link BatcherClosedException}, the
+ *       reason {@code SHUTDOWN}. Queued work is still computed, without waiting for batches to fill, until
+ *       the grace period ends; then every unanswered request fails with reason {@code SHUTDOWN}, the
  *       workers stop and the batcher's meters leave the registry. It is idempotent. It does not close the engine,
  *       and an engine call already running is never interrupted: the owner closes the engine only once
  *       {@link #shutdown} has returned {@code true}.
@@ -69,11 +69,11 @@ import io.micrometer.core.instrument.MeterRegistry;
  *       meanwhile. The result array belongs to the caller.
  * </ul>
  */
-public final class DynamicBatcher implements Predictor {
+public final class DynamicBatcher implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(DynamicBatcher.class);
 
-    private static final int IN = InferenceEngine.INPUT_SIZE;
+    private static final int IN = Images.PIXELS;
     private static final int OUT = InferenceEngine.OUTPUT_SIZE;
 
     /** Images per second assumed for Retry-After before any batch has been measured: a modest CPU CNN. */
@@ -178,10 +178,10 @@ public final class DynamicBatcher implements Predictor {
         try {
             int depth = queuedImages;
             if (closed) {
-                refusal = new BatcherClosedException(model + " v" + version + " is shutting down");
+                refusal = new BatchingException(Reason.SHUTDOWN, model + " v" + version + " is shutting down", 1);
                 reason = Reason.SHUTDOWN;
             } else if ((long) depth + count > settings.queueCapacity()) {
-                refusal = new QueueFullException(model + " v" + version + " has " + depth + " of "
+                refusal = new BatchingException(Reason.QUEUE_FULL, model + " v" + version + " has " + depth + " of "
                         + settings.queueCapacity() + " images queued; " + count + " more do not fit",
                         retryAfterSeconds(depth));
                 reason = Reason.QUEUE_FULL;
@@ -242,7 +242,7 @@ public final class DynamicBatcher implements Predictor {
 
     /**
      * Stops accepting requests, lets the workers compute what is queued for up to {@code grace}, then fails what
-     * is left with {@link BatcherClosedException} and removes the meters. Blocks until the workers have stopped or
+     * is left (reason {@code SHUTDOWN}) and removes the meters. Blocks until the workers have stopped or
      * the grace period (on the batcher's time source) has ended. Idempotent; safe to call concurrently.
      *
      * @return true if every worker has stopped, so the engine is no longer in use and may be closed; false if an
@@ -291,7 +291,7 @@ public final class DynamicBatcher implements Predictor {
         }
         long now = time.nanoTime();
         for (Request request : abandoned) {
-            fail(request, new BatcherClosedException(model + " v" + version + " shut down before answering"),
+            fail(request, new BatchingException(Reason.SHUTDOWN, model + " v" + version + " shut down before answering", 1),
                     Outcome.REJECTED, Reason.SHUTDOWN, now);
         }
         if (metersRemoved.compareAndSet(false, true)) {
@@ -557,7 +557,7 @@ public final class DynamicBatcher implements Predictor {
                 lock.unlock();
             }
             for (int i = 0; i < slices; i++) {
-                fail(worker.sliceRequest[i], new InferenceFailedException(
+                fail(worker.sliceRequest[i], BatchingException.engineFailed(
                         model + " v" + version + " failed on a batch of " + images + " images", failure),
                         Outcome.FAILED, null, end);
             }
@@ -629,9 +629,9 @@ public final class DynamicBatcher implements Predictor {
         }
     }
 
-    private DeadlineExceededException deadlineExceeded(Request request) {
-        return new DeadlineExceededException(model + " v" + version + " did not answer " + request.count
-                + " images within " + Duration.ofNanos(request.deadline - request.enqueuedAt).toMillis() + " ms");
+    private BatchingException deadlineExceeded(Request request) {
+        return new BatchingException(Reason.DEADLINE, model + " v" + version + " did not answer " + request.count
+                + " images within " + Duration.ofNanos(request.deadline - request.enqueuedAt).toMillis() + " ms", 1);
     }
 
     // ---------------------------------------------------------------------------------------------------------

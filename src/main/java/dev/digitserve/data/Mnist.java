@@ -5,6 +5,8 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
+import dev.digitserve.inference.Images;
+
 /** Loads the MNIST training and test splits from a directory holding the four IDX files. */
 public final class Mnist {
     private Mnist() {
@@ -47,9 +49,9 @@ public final class Mnist {
         }
         IdxReader.IdxImages images = IdxReader.readImages(imagesPath);
         byte[] labels = IdxReader.readLabels(labelsPath);
-        if (images.rows() != MnistDataset.ROWS || images.cols() != MnistDataset.COLS) {
+        if (images.rows() != Images.SIDE || images.cols() != Images.SIDE) {
             throw new IdxFormatException(imagesPath + ": images are " + images.rows() + "x" + images.cols()
-                    + ", expected " + MnistDataset.ROWS + "x" + MnistDataset.COLS);
+                    + ", expected " + Images.SIDE + "x" + Images.SIDE);
         }
         if (images.count() != labels.length) {
             throw new IdxFormatException(imagesPath + " holds " + images.count() + " images but "

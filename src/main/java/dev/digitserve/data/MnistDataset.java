@@ -1,14 +1,15 @@
 package dev.digitserve.data;
 
+import dev.digitserve.inference.Images;
+
 /**
  * One MNIST split held as raw bytes: {@code count} images of 28x28 unsigned bytes (row-major,
  * 0 = background) and their labels 0..9. Kept as bytes (47 MB for the training set) and converted to
  * floats in [0, 1] only where a consumer needs them.
  */
 public record MnistDataset(int count, byte[] pixels, byte[] labels) {
-    public static final int ROWS = 28;
-    public static final int COLS = 28;
-    public static final int PIXELS = ROWS * COLS;
+    /** Bytes per image: MNIST's geometry is the serving input's, {@link Images#PIXELS}. */
+    public static final int PIXELS = Images.PIXELS;
     public static final int CLASSES = 10;
 
     public MnistDataset {

@@ -18,7 +18,7 @@ public final class Evaluator {
             float[] batch = engine.predict(data.floats(from, to), to - from);
             System.arraycopy(batch, 0, outputs, from * classes, batch.length);
         }
-        return of(outputs, data.labels(), engine.outputsProbabilities());
+        return of(outputs, data.labels(), engine.classOutput() == InferenceEngine.ClassOutput.PROBABILITIES);
     }
 
     public static Evaluation of(float[] outputs, byte[] labels, boolean probabilities) {

@@ -32,10 +32,10 @@ public final class CnnEngine implements InferenceEngine {
 
     @Override
     public synchronized float[] predict(float[] pixels, int count) {
-        if (pixels.length != count * INPUT_SIZE) {
-            throw new IllegalArgumentException("expected " + count * INPUT_SIZE + " pixels, got " + pixels.length);
+        if (pixels.length != count * Images.PIXELS) {
+            throw new IllegalArgumentException("expected " + count * Images.PIXELS + " pixels, got " + pixels.length);
         }
-        try (INDArray input = Nd4j.create(pixels, new long[] {count, INPUT_SIZE}, 'c')) {
+        try (INDArray input = Nd4j.create(pixels, new long[] {count, Images.PIXELS}, 'c')) {
             INDArray output = network.output(input, false);
             float[] result = output.dup('c').data().asFloat();
             output.close();
@@ -44,8 +44,8 @@ public final class CnnEngine implements InferenceEngine {
     }
 
     @Override
-    public boolean outputsProbabilities() {
-        return true;
+    public ClassOutput classOutput() {
+        return ClassOutput.PROBABILITIES;
     }
 
     @Override

@@ -24,7 +24,7 @@ public record LassoPipeline(int[] kept, double[] means, double[] scales, double[
             }
         }
         for (int index : kept) {
-            if (index < 0 || index >= InferenceEngine.INPUT_SIZE) {
+            if (index < 0 || index >= Images.PIXELS) {
                 throw new IllegalArgumentException("kept feature index " + index + " outside 0..783");
             }
         }
@@ -38,7 +38,7 @@ public record LassoPipeline(int[] kept, double[] means, double[] scales, double[
      */
     public AffineMap fold() {
         int outputs = InferenceEngine.OUTPUT_SIZE;
-        float[] weights = new float[InferenceEngine.INPUT_SIZE * outputs];
+        float[] weights = new float[Images.PIXELS * outputs];
         float[] bias = new float[outputs];
         for (int d = 0; d < outputs; d++) {
             double b = intercepts[d];

@@ -13,16 +13,16 @@ public final class LinearEngine implements InferenceEngine {
 
     public LinearEngine(LassoPipeline.AffineMap map) {
         NativeBackend.configure();
-        this.weights = Nd4j.create(map.weights(), new long[] {INPUT_SIZE, OUTPUT_SIZE}, 'c');
+        this.weights = Nd4j.create(map.weights(), new long[] {Images.PIXELS, OUTPUT_SIZE}, 'c');
         this.bias = Nd4j.create(map.bias(), new long[] {1, OUTPUT_SIZE}, 'c');
     }
 
     @Override
     public float[] predict(float[] pixels, int count) {
-        if (pixels.length != count * INPUT_SIZE) {
-            throw new IllegalArgumentException("expected " + count * INPUT_SIZE + " pixels, got " + pixels.length);
+        if (pixels.length != count * Images.PIXELS) {
+            throw new IllegalArgumentException("expected " + count * Images.PIXELS + " pixels, got " + pixels.length);
         }
-        try (INDArray input = Nd4j.create(pixels, new long[] {count, INPUT_SIZE}, 'c');
+        try (INDArray input = Nd4j.create(pixels, new long[] {count, Images.PIXELS}, 'c');
              INDArray scores = input.mmul(weights)) {
             scores.addiRowVector(bias);
             return scores.dup('c').data().asFloat();
@@ -30,8 +30,8 @@ public final class LinearEngine implements InferenceEngine {
     }
 
     @Override
-    public boolean outputsProbabilities() {
-        return false;
+    public ClassOutput classOutput() {
+        return ClassOutput.SCORES;
     }
 
     @Override

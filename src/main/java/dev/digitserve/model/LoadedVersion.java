@@ -1,17 +1,25 @@
 package dev.digitserve.model;
 
+import dev.digitserve.batching.DynamicBatcher;
 import dev.digitserve.inference.InferenceEngine;
-import dev.digitserve.inference.Predictor;
 
-/** One model version in memory, ready to answer: its card, its engine and the predictor in front of it. */
+/**
+ * One model version in memory, ready to answer: its card, its engine and the dynamic batcher in front of it.
+ * Requests reach the engine only through the batcher.
+ */
 public record LoadedVersion(String name, int version, ModelKind kind, ModelCard card, InferenceEngine engine,
-                            Predictor predictor) implements AutoCloseable {
+                            DynamicBatcher batcher) implements AutoCloseable {
 
-    /** Stops the predictor (which finishes the requests it accepted), then frees the engine. */
+    /** What the outputs mean (probabilities or scores): the engine's word, the one source both APIs use. */
+    public InferenceEngine.ClassOutput classOutput() {
+        return engine.classOutput();
+    }
+
+    /** Stops the batcher (which finishes the requests it accepted), then frees the engine. */
     @Override
     public void close() {
         try {
-            predictor.close();
+            batcher.close();
         } finally {
             engine.close();
         }

@@ -3,6 +3,7 @@ package dev.digitserve.model;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
+import dev.digitserve.batching.BatchingProperties;
 import dev.digitserve.inference.NativeBackend;
 import io.micrometer.core.instrument.MeterRegistry;
 import tools.jackson.databind.json.JsonMapper;
@@ -17,10 +18,10 @@ class ModelConfiguration {
 
     /** Loads every model version at start-up (before the server accepts traffic) and drains them at shutdown. */
     @Bean(initMethod = "scan", destroyMethod = "close")
-    ModelRegistry modelRegistry(ModelRepository repository, ModelsProperties properties, PredictorFactory predictors,
+    ModelRegistry modelRegistry(ModelRepository repository, ModelsProperties properties, BatchingProperties batching,
                                 JsonMapper json, MeterRegistry meters) {
         // logs, once, which backend and native binary run and whether oneDNN is active
         NativeBackend.configure();
-        return new ModelRegistry(repository, properties, predictors, json, meters);
+        return new ModelRegistry(repository, properties, batching, json, meters);
     }
 }

@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 import dev.digitserve.inference.CnnEngine;
+import dev.digitserve.inference.Images;
 import dev.digitserve.inference.InferenceEngine;
 import dev.digitserve.inference.LassoPipeline;
 import dev.digitserve.inference.LinearEngine;
@@ -80,7 +81,7 @@ final class ModelLoader {
     }
 
     private static void warmUp(InferenceEngine engine) {
-        float[] outputs = engine.predict(new float[WARM_UP_BATCH * InferenceEngine.INPUT_SIZE], WARM_UP_BATCH);
+        float[] outputs = engine.predict(new float[WARM_UP_BATCH * Images.PIXELS], WARM_UP_BATCH);
         if (outputs.length != WARM_UP_BATCH * InferenceEngine.OUTPUT_SIZE) {
             throw new IllegalStateException("expected " + WARM_UP_BATCH * InferenceEngine.OUTPUT_SIZE
                     + " outputs, got " + outputs.length);

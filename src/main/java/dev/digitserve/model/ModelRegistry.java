@@ -15,6 +15,10 @@ import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.digitserve.batching.BatchingProperties;
+import dev.digitserve.batching.BatchingSettings;
+import dev.digitserve.batching.DynamicBatcher;
+import dev.digitserve.inference.InferenceEngine;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import tools.jackson.databind.json.JsonMapper;
@@ -41,7 +45,8 @@ public class ModelRegistry implements AutoCloseable {
 
     private final ModelRepository repository;
     private final ModelLoader loader;
-    private final PredictorFactory predictors;
+    private final BatchingProperties batching;
+    private final MeterRegistry meters;
     private final ModelsProperties properties;
     private final Counter loadFailures;
     private final Map<String, ModelEntry> models = new ConcurrentHashMap<>();
@@ -51,11 +56,12 @@ public class ModelRegistry implements AutoCloseable {
         return thread;
     });
 
-    public ModelRegistry(ModelRepository repository, ModelsProperties properties, PredictorFactory predictors,
+    public ModelRegistry(ModelRepository repository, ModelsProperties properties, BatchingProperties batching,
                          JsonMapper json, MeterRegistry meters) {
         this.repository = repository;
         this.loader = new ModelLoader(repository, json);
-        this.predictors = predictors;
+        this.batching = batching;
+        this.meters = meters;
         this.properties = properties;
         this.loadFailures = Counter.builder("digitserve.model.load.failures")
                 .description("Model versions that could not be loaded").register(meters);
@@ -169,7 +175,7 @@ public class ModelRegistry implements AutoCloseable {
         try {
             ModelLoader.Loaded result = loader.load(entry.name(), version);
             loaded.put(version, new LoadedVersion(entry.name(), version, result.kind(), result.card(),
-                    result.engine(), predictors.create(entry.name(), version, result.engine())));
+                    result.engine(), batcher(entry.name(), version, result.engine())));
             log.info("loaded {} version {} ({}) in {} ms", entry.name(), version, result.kind().id(),
                     (System.nanoTime() - started) / 1_000_000);
         } catch (ModelLoader.ModelLoadException e) {
@@ -178,6 +184,13 @@ public class ModelRegistry implements AutoCloseable {
             log.error("cannot load {} version {}: {}", entry.name(), version, e.getMessage(), e.getCause());
         }
         return new ModelEntry(entry.name(), loaded, failed, entry.unloaded(), entry.pinned());
+    }
+
+    /** Every loaded version gets its own batcher, with its model's settings. */
+    private DynamicBatcher batcher(String model, int version, InferenceEngine engine) {
+        BatchingProperties.Override override = properties.batchingOverride(model);
+        BatchingSettings settings = override == null ? batching.settings() : override.applyTo(batching.settings());
+        return new DynamicBatcher(model, version, engine, settings, meters);
     }
 
     private static ModelEntry withoutRecord(ModelEntry entry, int version) {

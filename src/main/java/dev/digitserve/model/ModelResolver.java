@@ -6,12 +6,15 @@ import java.util.concurrent.CompletableFuture;
 
 import org.springframework.stereotype.Component;
 
-import dev.digitserve.web.FieldError;
-import dev.digitserve.web.InvalidRequestException;
+import dev.digitserve.inference.Images;
+import dev.digitserve.inference.InferenceEngine;
+import dev.digitserve.request.FieldError;
+import dev.digitserve.request.InvalidRequestException;
 
 /**
- * Turns the model name and optional version of a request into a loaded version, or the client error
- * that says why not. Names are checked against {@link ModelRepository#NAME} before anything else, so a
+ * The one prediction path of every API: turns the model name and optional version of a request into a
+ * loaded version (once), or the client error that says why not, and submits the images to that version's
+ * dynamic batcher. Names are checked against {@link ModelRepository#NAME} before anything else, so a
  * request can never steer a lookup outside the repository.
  */
 @Component
@@ -42,31 +45,43 @@ public class ModelResolver {
                         .orElse("model '" + name + "' has no version " + version)));
     }
 
-    /** The outputs of a prediction and the version that computed them. */
-    public record Answer(LoadedVersion version, float[] outputs) {
+    /**
+     * The outputs of a prediction and the version that computed them: {@code images.count() * 10} floats, row i
+     * for image i, whose meaning is {@link #classOutput()}.
+     */
+    public record Answer(LoadedVersion version, float[] outputs, int count) {
+        public InferenceEngine.ClassOutput classOutput() {
+            return version.classOutput();
+        }
+    }
+
+    /** {@link #resolve} and {@link #submit(LoadedVersion, boolean, Images, Duration)} in one step. */
+    public CompletableFuture<Answer> submit(String name, Integer version, Images images, Duration timeout) {
+        return submit(resolve(name, version), version == null, images, timeout);
     }
 
     /**
-     * Resolves and submits in one step. A request that names no version and lands on a version that
-     * closed in the meantime (a hot swap) is submitted once more to the version now served, so swaps
-     * fail no request; a closed predictor refuses before computing, so nothing runs twice.
+     * Hands the images to the batcher of a version the caller has resolved. When the request named no version
+     * ({@code served}) and the version closed in the meantime (a hot swap), it is submitted once more to the
+     * version now served, so swaps fail no request; a closed batcher refuses before computing, so nothing runs
+     * twice. Never blocks; the future fails only with the batcher's {@code BatchingException}.
      */
-    public CompletableFuture<Answer> submit(String name, Integer version, float[] pixels, int count, Duration timeout) {
-        LoadedVersion target = resolve(name, version);
-        CompletableFuture<Answer> answer = target.predictor().submit(pixels, count, timeout)
-                .thenApply(outputs -> new Answer(target, outputs));
-        if (version != null) {
+    public CompletableFuture<Answer> submit(LoadedVersion target, boolean served, Images images, Duration timeout) {
+        CompletableFuture<Answer> answer = target.batcher().submit(images.pixels(), images.count(), timeout)
+                .thenApply(outputs -> new Answer(target, outputs, images.count()));
+        if (!served) {
             return answer;
         }
         return answer.exceptionallyCompose(error -> {
-            if (!target.predictor().isClosed()) {
+            if (!target.batcher().isClosed()) {
                 return CompletableFuture.failedFuture(error);
             }
-            LoadedVersion current = resolve(name, null);
+            LoadedVersion current = resolve(target.name(), null);
             if (current == target) {
                 return CompletableFuture.failedFuture(error);
             }
-            return current.predictor().submit(pixels, count, timeout).thenApply(outputs -> new Answer(current, outputs));
+            return current.batcher().submit(images.pixels(), images.count(), timeout)
+                    .thenApply(outputs -> new Answer(current, outputs, images.count()));
         });
     }
 

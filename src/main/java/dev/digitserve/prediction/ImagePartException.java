@@ -1,7 +1,7 @@
 package dev.digitserve.prediction;
 
 /** An image failure inside a multipart upload, carrying which part (0-based) it was. */
-final class ImagePartException extends RuntimeException {
+public final class ImagePartException extends RuntimeException {
     private final int part;
 
     ImagePartException(int part, RuntimeException cause) {
@@ -9,7 +9,7 @@ final class ImagePartException extends RuntimeException {
         this.part = part;
     }
 
-    int part() {
+    public int part() {
         return part;
     }
 }

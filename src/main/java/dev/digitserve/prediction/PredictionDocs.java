@@ -35,6 +35,10 @@ final class PredictionDocs {
             Images over `digitserve.prediction.max-image-pixels` (default 16 megapixels) are refused with 413 \
             from their header, before decoding.""";
 
+    static final String SUMMARY = "Predict digits: JSON pixel arrays, a PNG/JPEG body, or multipart image uploads";
+
+    static final String VERSION = "The model version to ask; without it (the path without /versions/{version}) the served version answers";
+
     /** springdoc merges the three handlers of a path into one operation, so each carries the whole story. */
     static final String ALL = JSON + "\n\n" + IMAGE;
 

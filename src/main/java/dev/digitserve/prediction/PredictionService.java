@@ -9,36 +9,38 @@ import java.util.concurrent.CompletableFuture;
 import org.springframework.stereotype.Service;
 
 import dev.digitserve.evaluation.ClassificationMetrics;
+import dev.digitserve.inference.Images;
 import dev.digitserve.inference.InferenceEngine;
-import dev.digitserve.model.LoadedVersion;
 import dev.digitserve.model.ModelResolver;
 
-/** Resolves the model version, hands the images to its predictor and shapes the answer. */
+/**
+ * Submits images through the shared prediction path ({@link ModelResolver}) and shapes the v1 answer. Never
+ * blocks; client errors are thrown synchronously, the batcher's refusals fail the future.
+ */
 @Service
-public class PredictionService {
+class PredictionService {
     private final ModelResolver resolver;
 
-    public PredictionService(ModelResolver resolver) {
+    PredictionService(ModelResolver resolver) {
         this.resolver = resolver;
     }
 
     /** @param version null for the served version; @param timeout null for the configured default */
-    public CompletableFuture<PredictionResponse> predict(String model, Integer version, Instances instances,
-                                                         Duration timeout) {
-        return resolver.submit(model, version, instances.pixels(), instances.count(), timeout)
-                .thenApply(answer -> toResponse(answer.version(), answer.outputs(), instances.count()));
+    CompletableFuture<PredictionResponse> predict(String model, Integer version, Images images, Duration timeout) {
+        return resolver.submit(model, version, images, timeout).thenApply(PredictionService::toResponse);
     }
 
-    private static PredictionResponse toResponse(LoadedVersion version, float[] outputs, int count) {
+    private static PredictionResponse toResponse(ModelResolver.Answer answer) {
         int classes = InferenceEngine.OUTPUT_SIZE;
-        boolean probabilities = version.engine().outputsProbabilities();
-        List<PredictionResponse.Prediction> predictions = new ArrayList<>(count);
-        for (int i = 0; i < count; i++) {
+        float[] outputs = answer.outputs();
+        boolean probabilities = answer.classOutput() == InferenceEngine.ClassOutput.PROBABILITIES;
+        List<PredictionResponse.Prediction> predictions = new ArrayList<>(answer.count());
+        for (int i = 0; i < answer.count(); i++) {
             float[] row = Arrays.copyOfRange(outputs, i * classes, (i + 1) * classes);
             int digit = ClassificationMetrics.argmax(outputs, classes, i);
             predictions.add(probabilities ? new PredictionResponse.Prediction(digit, row, null)
                     : new PredictionResponse.Prediction(digit, null, row));
         }
-        return new PredictionResponse(version.name(), version.version(), predictions);
+        return new PredictionResponse(answer.version().name(), answer.version().version(), predictions);
     }
 }

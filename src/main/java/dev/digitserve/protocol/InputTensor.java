@@ -5,8 +5,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.stream.Collectors;
 
-import dev.digitserve.web.FieldError;
-import dev.digitserve.web.InvalidRequestException;
+import dev.digitserve.inference.Images;
+import dev.digitserve.request.FieldError;
+import dev.digitserve.request.NumericArrayReader;
+import dev.digitserve.request.InvalidRequestException;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -23,8 +25,8 @@ import tools.jackson.databind.JsonNode;
  */
 final class InputTensor {
     static final String NAME = "input";
-    static final int SIDE = 28;
-    static final int PIXELS = SIDE * SIDE;
+    private static final int SIDE = Images.SIDE;
+    private static final int PIXELS = Images.PIXELS;
 
     /** The supported datatypes, as the protocol spells them. */
     enum Datatype {
@@ -32,10 +34,6 @@ final class InputTensor {
     }
 
     private InputTensor() {
-    }
-
-    /** The validated images. */
-    record Images(float[] pixels, int count) {
     }
 
     static Images read(List<InferenceRequest.Input> inputs, int maxImages) {
@@ -64,8 +62,8 @@ final class InputTensor {
             throw invalid(at + ".data", "required: the tensor elements as a JSON array"
                     + " (the binary tensor data extension is not supported)");
         }
-        if (data.problem() != null) {
-            throw invalid(at + ".data", data.problem());
+        if (data.read().problem() != null) {
+            throw invalid(at + ".data", describe(data.read().problem()));
         }
         checkLayout(data, shape, at + ".data");
         return new Images(pixels(data, datatype, shape, at + ".data"), count);
@@ -118,9 +116,20 @@ final class InputTensor {
         return shape;
     }
 
+    /** The protocol's wording of a structural problem, with the advice a V2 client needs. */
+    private static String describe(NumericArrayReader.Problem problem) {
+        return switch (problem.kind()) {
+            case NOT_AN_ARRAY -> "must be an array of numbers, flat or nested like the shape";
+            case TOO_DEEP -> problem.detail() + "; no accepted shape has more than 4 dimensions";
+            case IRREGULAR -> "is not a regular nested array: it " + problem.detail()
+                    + "; nest the data exactly like the shape, or send it flat";
+            case NOT_A_NUMBER -> problem.detail();
+        };
+    }
+
     /** Flat data must hold exactly the shape's elements; nested data must be nested exactly like the shape. */
     private static void checkLayout(TensorData data, long[] shape, String at) {
-        int[] nesting = data.nesting();
+        int[] nesting = data.read().nesting();
         long expected = Arrays.stream(shape).reduce(1, Math::multiplyExact);
         if (nesting.length == 1) {
             if (data.count() != expected) {
@@ -139,9 +148,10 @@ final class InputTensor {
     private static float[] pixels(TensorData data, Datatype datatype, long[] shape, String at) {
         float[] values = data.values();
         int count = data.count();
+        NumericArrayReader.Result read = data.read();
         if (datatype == Datatype.UINT8) {
-            if (data.firstNotByte() >= 0) {
-                throw invalid(at, "element " + index(data.firstNotByte(), shape) + " is " + data.notByteText()
+            if (read.firstNotByte() >= 0) {
+                throw invalid(at, "element " + index(read.firstNotByte(), shape) + " is " + read.notByteText()
                         + "; UINT8 elements are integers in [0, 255]");
             }
             float[] pixels = new float[count];
@@ -150,12 +160,12 @@ final class InputTensor {
             }
             return pixels;
         }
-        if (data.firstOutsideUnit() >= 0) {
-            throw invalid(at, "element " + index(data.firstOutsideUnit(), shape) + " is " + data.outsideUnitText()
+        if (read.firstOutsideUnit() >= 0) {
+            throw invalid(at, "element " + index(read.firstOutsideUnit(), shape) + " is " + read.outsideUnitText()
                     + ", outside [0, 1]; " + datatype + " pixels are intensities in [0, 1] with 0 = background"
                     + " (send 0..255 values as UINT8)");
         }
-        return values.length == count ? values : Arrays.copyOf(values, count);
+        return values;
     }
 
     /** A flat index as the tensor index a client can find, e.g. {@code [0, 3, 5]}. */

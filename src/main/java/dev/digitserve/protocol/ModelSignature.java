@@ -6,41 +6,28 @@ import java.util.List;
 import java.util.Set;
 
 import dev.digitserve.evaluation.ClassificationMetrics;
+import dev.digitserve.inference.Images;
 import dev.digitserve.inference.InferenceEngine;
-import dev.digitserve.model.ModelKind;
+import dev.digitserve.model.LoadedVersion;
 
 /**
- * What a model looks like through the protocol: its platform string, its one input and its outputs, per
- * model kind. Both kinds take {@code input} (FP32, {@code [-1, 784]}) and answer {@code digit} (INT64,
- * {@code [-1]}, the arg-max); the CNN's 10 outputs are {@code probabilities}, the Lasso model's raw
- * {@code scores} (FP32, {@code [-1, 10]}).
+ * What a model version looks like through the protocol: its platform string, its one input and its outputs.
+ * Every version takes {@code input} (FP32, {@code [-1, 784]}) and answers {@code digit} (INT64, {@code [-1]},
+ * the arg-max) plus its 10 class outputs, named after what its engine says they are: {@code probabilities}
+ * (the CNN) or raw {@code scores} (the Lasso model), FP32 {@code [-1, 10]}.
  */
-enum ModelSignature {
-    CNN("deeplearning4j_zip", "probabilities"),
-    LASSO("digitserve_linear", "scores");
-
+record ModelSignature(String platform, String classOutput) {
     static final String DIGIT = "digit";
     private static final String FP32 = "FP32";
     private static final String INT64 = "INT64";
     private static final long BATCH = -1;
 
-    private final String platform;
-    private final String classOutput;
-
-    ModelSignature(String platform, String classOutput) {
-        this.platform = platform;
-        this.classOutput = classOutput;
-    }
-
-    static ModelSignature of(ModelKind kind) {
-        return switch (kind) {
-            case CNN -> CNN;
-            case LASSO -> LASSO;
+    static ModelSignature of(LoadedVersion version) {
+        String platform = switch (version.kind()) {
+            case CNN -> "deeplearning4j_zip";
+            case LASSO -> "digitserve_linear";
         };
-    }
-
-    String platform() {
-        return platform;
+        return new ModelSignature(platform, version.classOutput().fieldName());
     }
 
     /** The output names in the order they are returned when the request selects none. */
@@ -49,7 +36,7 @@ enum ModelSignature {
     }
 
     List<ModelMetadata.Tensor> inputs() {
-        return List.of(new ModelMetadata.Tensor(InputTensor.NAME, FP32, new long[] {BATCH, InferenceEngine.INPUT_SIZE}));
+        return List.of(new ModelMetadata.Tensor(InputTensor.NAME, FP32, new long[] {BATCH, Images.PIXELS}));
     }
 
     List<ModelMetadata.Tensor> outputs() {
@@ -61,7 +48,7 @@ enum ModelSignature {
      * The outputs a request asks for, in its order; all of them when it names none ({@code outputs}
      * absent or empty).
      *
-     * @throws dev.digitserve.web.InvalidRequestException naming the entry that is not an output of this
+     * @throws dev.digitserve.request.InvalidRequestException naming the entry that is not an output of this
      *                                                    model, lacks a name, or repeats one
      */
     List<String> select(List<InferenceRequest.Output> requested, String model) {

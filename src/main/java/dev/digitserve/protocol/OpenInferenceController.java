@@ -21,9 +21,9 @@ import dev.digitserve.model.ModelResolver;
 import dev.digitserve.model.ModelStatus;
 import dev.digitserve.model.UnknownModelException;
 import dev.digitserve.model.VersionState;
-import dev.digitserve.web.FieldError;
-import dev.digitserve.web.InvalidRequestException;
-import dev.digitserve.web.RequestTimeout;
+import dev.digitserve.request.FieldError;
+import dev.digitserve.request.InvalidRequestException;
+import dev.digitserve.request.RequestTimeout;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
 import io.swagger.v3.oas.annotations.media.Content;
@@ -146,7 +146,7 @@ class OpenInferenceController {
                 .filter(v -> v.state() == VersionState.LOADED)
                 .map(v -> Integer.toString(v.version()))
                 .toList();
-        ModelSignature signature = ModelSignature.of(version.kind());
+        ModelSignature signature = ModelSignature.of(version);
         return new ModelMetadata(version.name(), versions, signature.platform(), signature.inputs(), signature.outputs());
     }
 

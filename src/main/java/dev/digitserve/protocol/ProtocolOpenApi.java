@@ -9,7 +9,8 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.http.MediaType;
 
-import dev.digitserve.web.OpenApiConfiguration;
+import dev.digitserve.inference.Images;
+import dev.digitserve.request.ExampleRequests;
 import io.swagger.v3.oas.models.examples.Example;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -37,10 +38,10 @@ class ProtocolOpenApi {
     }
 
     private static Map<String, Object> seven(JsonMapper json) {
-        Object instances = OpenApiConfiguration.mnistSevenExample(json).get("instances");
+        Object instances = ExampleRequests.mnistSevenInstances(json);
         Map<String, Object> input = new LinkedHashMap<>();
         input.put("name", InputTensor.NAME);
-        input.put("shape", List.of(1, InputTensor.SIDE, InputTensor.SIDE));
+        input.put("shape", List.of(1, Images.SIDE, Images.SIDE));
         input.put("datatype", "FP32");
         input.put("data", instances);
         Map<String, Object> request = new LinkedHashMap<>();

@@ -15,6 +15,7 @@ import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.learning.config.AdaDelta;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 
+import dev.digitserve.inference.Images;
 import dev.digitserve.inference.NativeBackend;
 
 /**
@@ -46,7 +47,7 @@ public final class CnnArchitecture {
                 .layer(new DropoutLayer.Builder(0.5).build())
                 .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT)
                         .nOut(10).activation(Activation.SOFTMAX).build())
-                .setInputType(InputType.convolutionalFlat(28, 28, 1))
+                .setInputType(InputType.convolutionalFlat(Images.SIDE, Images.SIDE, 1))
                 .build();
         MultiLayerNetwork network = new MultiLayerNetwork(configuration);
         network.init();

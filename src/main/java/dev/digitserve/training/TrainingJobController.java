@@ -4,11 +4,9 @@ import java.net.URI;
 import java.util.List;
 
 import org.springframework.http.MediaType;
-import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
 import org.springframework.validation.annotation.Validated;
 import org.springframework.web.bind.annotation.DeleteMapping;
-import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
@@ -18,8 +16,8 @@ import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
 
-import dev.digitserve.web.ProblemDetailsAdvice;
-import dev.digitserve.web.ProblemType;
+import dev.digitserve.request.ConflictException;
+import dev.digitserve.request.NotFoundException;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
@@ -69,7 +67,7 @@ class TrainingJobController {
             + " loss, images/s, elapsed and remaining seconds) and, when done, the new version and its metrics.")
     @ApiResponse(responseCode = "404", description = "No such job")
     TrainingJob get(@PathVariable String id) {
-        return jobs.get(id).orElseThrow(() -> new JobNotFoundException(id));
+        return jobs.get(id).orElseThrow(() -> notFound(id));
     }
 
     @GetMapping(path = "/{id}/events", produces = MediaType.TEXT_EVENT_STREAM_VALUE)
@@ -78,7 +76,7 @@ class TrainingJobController {
                     + " stream after the final state. For example: `curl -N .../training-jobs/{id}/events`.")
     @ApiResponse(responseCode = "404", description = "No such job")
     SseEmitter events(@PathVariable String id) {
-        jobs.get(id).orElseThrow(() -> new JobNotFoundException(id));
+        jobs.get(id).orElseThrow(() -> notFound(id));
         return events.subscribe(id);
     }
 
@@ -90,37 +88,14 @@ class TrainingJobController {
     @ApiResponse(responseCode = "404", description = "No such job")
     @ApiResponse(responseCode = "409", description = "The job has already finished")
     ResponseEntity<TrainingJob> cancel(@PathVariable String id) {
-        TrainingJob job = jobs.cancel(id).orElseThrow(() -> new JobNotFoundException(id));
+        TrainingJob job = jobs.cancel(id).orElseThrow(() -> notFound(id));
         if (job.state().isFinal() && job.state() != JobState.CANCELLED) {
-            throw new JobFinishedException(job);
+            throw new ConflictException("training job " + job.id() + " has already finished (" + job.state() + ")");
         }
         return ResponseEntity.accepted().body(job);
     }
 
-    @ExceptionHandler(JobNotFoundException.class)
-    ResponseEntity<ProblemDetail> notFound(JobNotFoundException e) {
-        return ProblemDetailsAdvice.problem(ProblemType.NOT_FOUND, e.getMessage());
-    }
-
-    @ExceptionHandler(JobFinishedException.class)
-    ResponseEntity<ProblemDetail> finished(JobFinishedException e) {
-        return ProblemDetailsAdvice.problem(ProblemType.CONFLICT, e.getMessage());
-    }
-
-    @ExceptionHandler(TrainingQueueFullException.class)
-    ResponseEntity<ProblemDetail> queueFull(TrainingQueueFullException e) {
-        return ProblemDetailsAdvice.problem(ProblemType.OVERLOADED, e.getMessage(), ProblemDetailsAdvice.retryAfter(60));
-    }
-
-    static final class JobNotFoundException extends RuntimeException {
-        JobNotFoundException(String id) {
-            super("no training job with id '" + id + "'");
-        }
-    }
-
-    static final class JobFinishedException extends RuntimeException {
-        JobFinishedException(TrainingJob job) {
-            super("training job " + job.id() + " has already finished (" + job.state() + ")");
-        }
+    private static NotFoundException notFound(String id) {
+        return new NotFoundException("no training job with id '" + id + "'");
     }
 }

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.security.Principal;
 import java.util.List;
 import java.util.regex.Pattern;
 
@@ -18,6 +19,7 @@ import org.springframework.web.filter.OncePerRequestFilter;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletRequestWrapper;
 import jakarta.servlet.http.HttpServletResponse;
 
 /**
@@ -25,7 +27,8 @@ import jakarta.servlet.http.HttpServletResponse;
  * (when {@code require-key-for-prediction}) prediction and V2 inference too. Missing key: 401; wrong key:
  * 403; no keys configured: 403 unless {@code allow-anonymous-writes}. Keys are compared as SHA-256
  * digests with {@link MessageDigest#isEqual}, which takes the same time wherever they differ, and are
- * never logged.
+ * never logged. Refusals come in the request's API shape (problem details on v1, {@code {"error"}} on V2).
+ * {@code /actuator/health} stays open to all; a valid key there only unlocks its component details.
  *
  * <p>A servlet filter rather than Spring Security: the whole policy is "one header on some routes", and
  * a filter keeps it in one readable place without Spring Security's defaults to switch off.
@@ -57,6 +60,10 @@ class ApiKeyFilter extends OncePerRequestFilter {
     @Override
     protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
             throws ServletException, IOException {
+        if (isHealth(request)) {
+            chain.doFilter(authenticatedIfKeyed(request), response);
+            return;
+        }
         if (!needsKey(request)) {
             chain.doFilter(request, response);
             return;
@@ -65,26 +72,53 @@ class ApiKeyFilter extends OncePerRequestFilter {
             if (properties.allowAnonymousWrites()) {
                 chain.doFilter(request, response);
             } else {
-                refuse(response, ProblemType.FORBIDDEN, "this endpoint needs an API key, and none is configured on the"
-                        + " server; the operator sets digitserve.security.api-keys");
+                refuse(request, response, ProblemType.FORBIDDEN, "this endpoint needs an API key, and none is configured"
+                        + " on the server; the operator sets digitserve.security.api-keys");
             }
             return;
         }
         String key = request.getHeader(HEADER);
         if (key == null || key.isEmpty()) {
-            refuse(response, ProblemType.UNAUTHORIZED, "send an API key in the " + HEADER + " header");
+            refuse(request, response, ProblemType.UNAUTHORIZED, "send an API key in the " + HEADER + " header");
             return;
         }
+        if (accepted(key)) {
+            chain.doFilter(request, response);
+        } else {
+            refuse(request, response, ProblemType.FORBIDDEN, "the API key is not accepted");
+        }
+    }
+
+    private boolean accepted(String key) {
         byte[] presented = digest(key);
         boolean accepted = false;
         for (byte[] known : keyDigests) {
             accepted |= MessageDigest.isEqual(known, presented);
         }
-        if (accepted) {
-            chain.doFilter(request, response);
-        } else {
-            refuse(response, ProblemType.FORBIDDEN, "the API key is not accepted");
+        return accepted;
+    }
+
+    private static boolean isHealth(HttpServletRequest request) {
+        String path = Api.path(request);
+        return path.equals("/actuator/health") || path.startsWith("/actuator/health/");
+    }
+
+    /**
+     * Health is public, but Actuator shows its components and details ({@code show-details: when-authorized})
+     * only to an authenticated caller: a request with a valid key is given a principal, any other stays anonymous.
+     */
+    private HttpServletRequest authenticatedIfKeyed(HttpServletRequest request) {
+        String key = request.getHeader(HEADER);
+        if (key == null || key.isEmpty() || keyDigests.isEmpty() || !accepted(key)) {
+            return request;
         }
+        Principal operator = () -> "api-key";
+        return new HttpServletRequestWrapper(request) {
+            @Override
+            public Principal getUserPrincipal() {
+                return operator;
+            }
+        };
     }
 
     private boolean needsKey(HttpServletRequest request) {
@@ -98,11 +132,14 @@ class ApiKeyFilter extends OncePerRequestFilter {
         return write && path.startsWith("/api/");
     }
 
-    private static void refuse(HttpServletResponse response, ProblemType type, String detail) throws IOException {
+    /** In the shape of the API the request spoke: problem details on v1, {@code {"error"}} on V2. */
+    private static void refuse(HttpServletRequest request, HttpServletResponse response, ProblemType type,
+                               String detail) throws IOException {
+        ApiError error = ApiError.of(type, detail);
         if (type == ProblemType.UNAUTHORIZED) {
-            response.setHeader("WWW-Authenticate", "ApiKey header=\"" + HEADER + "\"");
+            error = error.withHeader("WWW-Authenticate", "ApiKey header=\"" + HEADER + "\"");
         }
-        FilterResponses.problem(response, type, detail);
+        ErrorRenderer.write(response, error, Api.of(request));
     }
 
     private static byte[] digest(String key) {

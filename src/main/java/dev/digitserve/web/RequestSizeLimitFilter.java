@@ -7,7 +7,7 @@ import org.springframework.core.annotation.Order;
 import org.springframework.stereotype.Component;
 import org.springframework.web.filter.OncePerRequestFilter;
 
-import dev.digitserve.prediction.PredictionProperties;
+import dev.digitserve.request.RequestTooLargeException;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ReadListener;
 import jakarta.servlet.ServletException;
@@ -17,7 +17,7 @@ import jakarta.servlet.http.HttpServletRequestWrapper;
 import jakarta.servlet.http.HttpServletResponse;
 
 /**
- * Refuses request bodies over {@code digitserve.prediction.max-request-size} with 413: at once when the
+ * Refuses request bodies over {@code digitserve.web.max-request-size} with 413: at once when the
  * {@code Content-Length} says so, and while reading when a chunked body grows past it. Multipart uploads
  * are limited the same way by {@code spring.servlet.multipart.*}.
  */
@@ -26,7 +26,7 @@ import jakarta.servlet.http.HttpServletResponse;
 class RequestSizeLimitFilter extends OncePerRequestFilter {
     private final long limit;
 
-    RequestSizeLimitFilter(PredictionProperties properties) {
+    RequestSizeLimitFilter(WebProperties properties) {
         this.limit = properties.maxRequestSize().toBytes();
     }
 
@@ -38,11 +38,7 @@ class RequestSizeLimitFilter extends OncePerRequestFilter {
                     + limit + " bytes";
             // Tomcat would otherwise try to swallow the oversized body before closing
             response.setHeader("Connection", "close");
-            if (request.getRequestURI().startsWith(request.getContextPath() + "/v2/")) {
-                FilterResponses.protocolError(response, ProblemType.PAYLOAD_TOO_LARGE.status().value(), detail);
-            } else {
-                FilterResponses.problem(response, ProblemType.PAYLOAD_TOO_LARGE, detail);
-            }
+            ErrorRenderer.write(response, ApiError.of(ProblemType.PAYLOAD_TOO_LARGE, detail), Api.of(request));
             return;
         }
         chain.doFilter(request.getContentLengthLong() < 0 ? new LimitedRequest(request, limit) : request, response);

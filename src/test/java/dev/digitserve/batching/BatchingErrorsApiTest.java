@@ -3,7 +3,6 @@ package dev.digitserve.batching;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.not;
 import static org.mockito.ArgumentMatchers.any;
-import static org.mockito.ArgumentMatchers.anyInt;
 import static org.mockito.ArgumentMatchers.eq;
 import static org.mockito.ArgumentMatchers.isNull;
 import static org.mockito.Mockito.when;
@@ -41,7 +40,7 @@ class BatchingErrorsApiTest {
     ModelResolver resolver;
 
     private ResultActions predictFailingWith(RuntimeException error) throws Exception {
-        when(resolver.submit(eq("cnn"), isNull(), any(), anyInt(), any()))
+        when(resolver.submit(eq("cnn"), isNull(), any(), any()))
                 .thenReturn(CompletableFuture.failedFuture(error));
         MvcResult started = mvc.perform(post("/api/v1/models/cnn/predict")
                 .contentType(MediaType.APPLICATION_JSON).content(BODY)).andReturn();
@@ -52,7 +51,7 @@ class BatchingErrorsApiTest {
 
     @Test
     void aFullQueueIs429WithRetryAfter() throws Exception {
-        predictFailingWith(new QueueFullException("the queue of cnn v1 is full", 3))
+        predictFailingWith(new BatchingException(BatchingException.Reason.QUEUE_FULL, "the queue of cnn v1 is full", 3))
                 .andExpect(status().isTooManyRequests())
                 .andExpect(header().string("Retry-After", "3"))
                 .andExpect(jsonPath("$.type").value("urn:digitserve:problem:overloaded"));
@@ -60,7 +59,7 @@ class BatchingErrorsApiTest {
 
     @Test
     void anExpiredRequestIs503WithRetryAfter() throws Exception {
-        predictFailingWith(new DeadlineExceededException("still queued after 5000 ms"))
+        predictFailingWith(new BatchingException(BatchingException.Reason.DEADLINE, "still queued after 5000 ms", 1))
                 .andExpect(status().isServiceUnavailable())
                 .andExpect(header().string("Retry-After", "1"))
                 .andExpect(jsonPath("$.type").value("urn:digitserve:problem:deadline-exceeded"));
@@ -68,7 +67,7 @@ class BatchingErrorsApiTest {
 
     @Test
     void aClosedBatcherIs503() throws Exception {
-        predictFailingWith(new BatcherClosedException("shutting down"))
+        predictFailingWith(new BatchingException(BatchingException.Reason.SHUTDOWN, "shutting down", 1))
                 .andExpect(status().isServiceUnavailable())
                 .andExpect(header().exists("Retry-After"))
                 .andExpect(jsonPath("$.type").value("urn:digitserve:problem:unavailable"));
@@ -76,7 +75,7 @@ class BatchingErrorsApiTest {
 
     @Test
     void anEngineFailureIs500WithoutTheCause() throws Exception {
-        predictFailingWith(new InferenceFailedException("batch failed", new IllegalStateException("native crash at /tmp/x")))
+        predictFailingWith(BatchingException.engineFailed("batch failed", new IllegalStateException("native crash at /tmp/x")))
                 .andExpect(status().isInternalServerError())
                 .andExpect(jsonPath("$.type").value("urn:digitserve:problem:inference-failed"))
                 .andExpect(content().string(not(containsString("/tmp/x"))));

@@ -205,8 +205,8 @@ class DynamicBatcherTest {
         CompletableFuture<float[]> refused = submit(batcher, 4, 5);
         assertThat(refused).isCompletedExceptionally(); // at once, not after some wait
         Throwable failure = failureOf(refused);
-        assertThat(failure).isInstanceOf(QueueFullException.class);
-        assertThat(((QueueFullException) failure).retryAfterSeconds()).isGreaterThanOrEqualTo(1);
+        assertThat(failure).isInstanceOf(BatchingException.class).extracting("reason").isEqualTo(BatchingException.Reason.QUEUE_FULL);
+        assertThat(((BatchingException) failure).retryAfterSeconds()).isGreaterThanOrEqualTo(1);
 
         CompletableFuture<float[]> fits = submit(batcher, 6);
         assertThat(batcher.queueDepth()).isEqualTo(4);
@@ -244,7 +244,7 @@ class DynamicBatcherTest {
         time.advance(Duration.ofMillis(100));
 
         assertThat(stale).isCompletedExceptionally(); // while the worker is still busy
-        assertThat(failureOf(stale)).isInstanceOf(DeadlineExceededException.class);
+        assertThat(failureOf(stale)).isInstanceOf(BatchingException.class).extracting("reason").isEqualTo(BatchingException.Reason.DEADLINE);
         assertThat(batcher.queueDepth()).isZero();
 
         engine.release();
@@ -267,7 +267,7 @@ class DynamicBatcherTest {
         engine.release();
 
         assertThat(running).succeedsWithin(WAIT);
-        assertThat(failureOf(stale)).isInstanceOf(DeadlineExceededException.class);
+        assertThat(failureOf(stale)).isInstanceOf(BatchingException.class).extracting("reason").isEqualTo(BatchingException.Reason.DEADLINE);
         assertThat(engine.batches()).containsExactly(List.of(1));
         assertThat(rejected("deadline")).isEqualTo(1);
     }
@@ -276,7 +276,7 @@ class DynamicBatcherTest {
     void nonPositiveTimeoutExpiresAtOnce() {
         DynamicBatcher batcher = start(64, LONG, 100, 1);
         assertThat(failureOf(batcher.submit(images(1), 1, Duration.ZERO)))
-                .isInstanceOf(DeadlineExceededException.class);
+                .isInstanceOf(BatchingException.class).extracting("reason").isEqualTo(BatchingException.Reason.DEADLINE);
         assertThat(batcher.queueDepth()).isZero();
     }
 
@@ -288,8 +288,9 @@ class DynamicBatcherTest {
         CompletableFuture<float[]> a = submit(batcher, 1);
         CompletableFuture<float[]> b = submit(batcher, 2);
         for (CompletableFuture<float[]> failed : List.of(a, b)) {
-            assertThat(failureOf(failed)).isInstanceOf(InferenceFailedException.class)
-                    .cause().hasMessage("boom on image 1");
+            assertThat(failureOf(failed)).isInstanceOf(BatchingException.class).extracting("reason")
+                    .isEqualTo(BatchingException.Reason.ENGINE_FAILED);
+            assertThat(failureOf(failed)).cause().hasMessage("boom on image 1");
         }
 
         CompletableFuture<float[]> c = submit(batcher, 3);
@@ -308,7 +309,7 @@ class DynamicBatcherTest {
 
         CompletableFuture<float[]> split = submit(batcher, 1, 2, 3);
 
-        assertThat(failureOf(split)).isInstanceOf(InferenceFailedException.class);
+        assertThat(failureOf(split)).isInstanceOf(BatchingException.class).extracting("reason").isEqualTo(BatchingException.Reason.ENGINE_FAILED);
         eventually().until(() -> batcher.queueDepth() == 0);
         assertThat(submit(batcher, 4, 5)).succeedsWithin(WAIT);
         assertThat(engine.batches()).containsExactly(List.of(1, 2), List.of(4, 5));
@@ -342,7 +343,7 @@ class DynamicBatcherTest {
         eventually().until(batcher::isClosed);
 
         CompletableFuture<float[]> late = submit(batcher, 4);
-        assertThat(failureOf(late)).isInstanceOf(BatcherClosedException.class);
+        assertThat(failureOf(late)).isInstanceOf(BatchingException.class).extracting("reason").isEqualTo(BatchingException.Reason.SHUTDOWN);
 
         engine.release(); // the clock never moves: the last, lone image must not wait for its window
         assertThat(a).succeedsWithin(WAIT).isEqualTo(expected(1));
@@ -368,8 +369,8 @@ class DynamicBatcherTest {
         time.advance(LONG);
 
         assertThat(stopped).succeedsWithin(WAIT).isEqualTo(false); // the engine call is still running
-        assertThat(failureOf(running)).isInstanceOf(BatcherClosedException.class);
-        assertThat(failureOf(queued)).isInstanceOf(BatcherClosedException.class);
+        assertThat(failureOf(running)).isInstanceOf(BatchingException.class).extracting("reason").isEqualTo(BatchingException.Reason.SHUTDOWN);
+        assertThat(failureOf(queued)).isInstanceOf(BatchingException.class).extracting("reason").isEqualTo(BatchingException.Reason.SHUTDOWN);
         assertThat(batcher.queueDepth()).isZero();
 
         engine.release();

@@ -8,6 +8,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
+import dev.digitserve.inference.Images;
 import dev.digitserve.inference.InferenceEngine;
 
 /**
@@ -27,10 +28,10 @@ final class FakeEngine implements InferenceEngine {
     private volatile long computeNanos;
 
     static float[] images(int... ids) {
-        float[] pixels = new float[ids.length * INPUT_SIZE];
+        float[] pixels = new float[ids.length * Images.PIXELS];
         for (int i = 0; i < ids.length; i++) {
-            pixels[i * INPUT_SIZE] = ids[i];
-            pixels[i * INPUT_SIZE + INPUT_SIZE - 1] = ids[i];
+            pixels[i * Images.PIXELS] = ids[i];
+            pixels[i * Images.PIXELS + Images.PIXELS - 1] = ids[i];
         }
         return pixels;
     }
@@ -84,13 +85,13 @@ final class FakeEngine implements InferenceEngine {
 
     @Override
     public float[] predict(float[] pixels, int count) {
-        if (pixels.length != count * INPUT_SIZE) {
-            throw new IllegalArgumentException("expected " + count * INPUT_SIZE + " pixels, got " + pixels.length);
+        if (pixels.length != count * Images.PIXELS) {
+            throw new IllegalArgumentException("expected " + count * Images.PIXELS + " pixels, got " + pixels.length);
         }
         List<Integer> ids = new ArrayList<>(count);
         for (int i = 0; i < count; i++) {
-            int id = (int) pixels[i * INPUT_SIZE];
-            if (pixels[i * INPUT_SIZE + INPUT_SIZE - 1] != id) {
+            int id = (int) pixels[i * Images.PIXELS];
+            if (pixels[i * Images.PIXELS + Images.PIXELS - 1] != id) {
                 throw new IllegalStateException("image " + i + " of the batch was copied incompletely");
             }
             ids.add(id);
@@ -123,8 +124,8 @@ final class FakeEngine implements InferenceEngine {
     }
 
     @Override
-    public boolean outputsProbabilities() {
-        return false;
+    public ClassOutput classOutput() {
+        return ClassOutput.SCORES;
     }
 
     @Override

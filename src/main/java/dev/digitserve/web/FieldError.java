@@ -1,5 +1,0 @@
-package dev.digitserve.web;
-
-/** One validation failure: a JSON pointer (or parameter name) and what is wrong with it. */
-public record FieldError(String pointer, String detail) {
-}
