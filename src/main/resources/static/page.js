@@ -147,6 +147,13 @@ function setUpPad() {
   pad.addEventListener('pointerup', end);
   pad.addEventListener('pointercancel', end);
 
+  // the pad takes focus like any control; Escape (or Delete) clears it from the keyboard
+  pad.addEventListener('keydown', (event) => {
+    if (event.key === 'Escape' || event.key === 'Delete' || event.key === 'Backspace') {
+      event.preventDefault();
+      $('#clear').click();
+    }
+  });
   $('#clear').addEventListener('click', () => {
     clearTimeout(state.debounce);
     state.request++;   // an answer still on its way is for a drawing that is gone

@@ -21,6 +21,7 @@ import org.junit.jupiter.api.TestInfo;
 import org.openqa.selenium.By;
 import org.openqa.selenium.Dimension;
 import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.Keys;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
@@ -96,6 +97,10 @@ class PageIT {
                 .build();
         browser = new ChromeDriver(service, options);
         Files.createDirectories(SCREENSHOTS);
+        // the console guard below is only worth something if console errors do reach the log
+        browser.get("data:text/html,<script>console.error('console-probe')</script>");
+        assertThat(browser.manage().logs().get(LogType.BROWSER).getAll())
+                .anySatisfy(entry -> assertThat(entry.getMessage()).contains("console-probe"));
     }
 
     @AfterAll
@@ -167,6 +172,17 @@ class PageIT {
         browser.perform(List.of(stroke));
     }
 
+    /** Pixels of the drawing pad darker than mid-grey. */
+    private long inkOnPad() {
+        Object dark = ((JavascriptExecutor) browser).executeScript("""
+                const c = document.querySelector("[data-testid='pad']");
+                const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+                let n = 0;
+                for (let i = 0; i < d.length; i += 4) if (d[i] < 128) n++;
+                return n;""");
+        return ((Number) dark).longValue();
+    }
+
     /** Sum of the grey levels of a canvas, read in the page: zero for an empty preprocessed view. */
     private long inkOf(String testId) {
         Object sum = ((JavascriptExecutor) browser).executeScript("""
@@ -202,7 +218,7 @@ class PageIT {
     }
 
     @Test
-    void aSevenDrawnOnThePadIsASevenForTheCnnAndEveryModelAnswers() throws IOException {
+    void aSevenDrawnOnThePadWithMouseOrPenIsASevenForTheCnnAndEveryModelAnswers() throws IOException {
         open("");
         drawSeven(byTestId("pad"), PointerInput.Kind.MOUSE);
 
@@ -219,6 +235,14 @@ class PageIT {
         byTestId("clear").click();
         assertThat(byTestId("result-cnn").getAttribute("data-state")).isEqualTo("empty");
         assertThat(byTestId("seen-cnn").isDisplayed()).isFalse();
+        assertThat(inkOnPad()).as("dark pixels on the pad after Clear").isZero();
+
+        // the keyboard way: Escape on the focused pad clears it too
+        drawSeven(byTestId("pad"), PointerInput.Kind.PEN);
+        assertThat(answerOf("cnn")).isEqualTo("7");
+        byTestId("pad").sendKeys(Keys.ESCAPE);
+        assertThat(byTestId("result-cnn").getAttribute("data-state")).isEqualTo("empty");
+        assertThat(inkOnPad()).isZero();
     }
 
     @Test
