@@ -17,7 +17,7 @@ class ModelConfiguration {
     }
 
     /** Loads every model version at start-up (before the server accepts traffic) and drains them at shutdown. */
-    @Bean(initMethod = "scan", destroyMethod = "close")
+    @Bean(initMethod = "start", destroyMethod = "close")
     ModelRegistry modelRegistry(ModelRepository repository, ModelsProperties properties, BatchingProperties batching,
                                 JsonMapper json, MeterRegistry meters) {
         // logs, once, which backend and native binary run and whether oneDNN is active
