@@ -1,4 +1,4 @@
-package dev.digitserve;
+package dev.digitserve.observability;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
