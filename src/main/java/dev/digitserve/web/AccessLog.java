@@ -31,7 +31,8 @@ import jakarta.servlet.http.HttpServletResponse;
  * span ids are in its MDC like every other line of the request.
  *
  * <p>What it never records: request or response bodies, headers (so no {@code X-API-Key}), query strings, client
- * addresses. Actuator requests (probes, scrapes) are logged at DEBUG, so that they do not drown the rest.
+ * addresses. Actuator requests (probes, scrapes) are not observed at all (see
+ * {@code dev.digitserve.observability.ActuatorObservations}), so they get no line.
  */
 @Component
 class AccessLog implements ObservationHandler<ServerRequestObservationContext> {
@@ -67,11 +68,10 @@ class AccessLog implements ObservationHandler<ServerRequestObservationContext> {
             return;
         }
         long nanos = System.nanoTime() - started.nanos();
-        String path = request.getRequestURI();
-        boolean actuator = path.startsWith("/actuator");
-        if (actuator ? !log.isDebugEnabled() : !log.isInfoEnabled()) {
+        if (!log.isInfoEnabled()) {
             return;
         }
+        String path = request.getRequestURI();
         int status = response == null ? 0 : response.getStatus();
         String model = value(context, TracingBatchObserver.MODEL);
         String version = value(context, TracingBatchObserver.VERSION);
@@ -80,7 +80,7 @@ class AccessLog implements ObservationHandler<ServerRequestObservationContext> {
         StringBuilder message = new StringBuilder(96).append(request.getMethod()).append(' ').append(path)
                 .append(' ').append(status).append(' ')
                 .append(String.format(Locale.ROOT, "%.1f ms", nanos / 1e6));
-        LoggingEventBuilder event = (actuator ? log.atDebug() : log.atInfo())
+        LoggingEventBuilder event = log.atInfo()
                 .addKeyValue("http.request.method", request.getMethod())
                 .addKeyValue("url.path", path)
                 .addKeyValue("http.response.status_code", status)
