@@ -18,9 +18,11 @@ import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.digitserve.batching.BatchObserver;
 import dev.digitserve.batching.BatchingProperties;
 import dev.digitserve.batching.BatchingSettings;
 import dev.digitserve.batching.DynamicBatcher;
+import dev.digitserve.batching.TimeSource;
 import dev.digitserve.inference.InferenceEngine;
 import dev.digitserve.request.ConflictException;
 import io.micrometer.core.instrument.Counter;
@@ -50,6 +52,7 @@ public class ModelRegistry implements AutoCloseable {
     private final ModelRepository repository;
     private final ModelLoader loader;
     private final BatchingProperties batching;
+    private final BatchObserver batchObserver;
     private final MeterRegistry meters;
     private final ModelsProperties properties;
     private final Counter loadFailures;
@@ -62,10 +65,11 @@ public class ModelRegistry implements AutoCloseable {
     });
 
     public ModelRegistry(ModelRepository repository, ModelsProperties properties, BatchingProperties batching,
-                         JsonMapper json, MeterRegistry meters) {
+                         BatchObserver batchObserver, JsonMapper json, MeterRegistry meters) {
         this.repository = repository;
         this.loader = new ModelLoader(repository, json);
         this.batching = batching;
+        this.batchObserver = batchObserver;
         this.meters = meters;
         this.properties = properties;
         this.loadFailures = Counter.builder("digitserve.model.load.failures")
@@ -316,7 +320,7 @@ public class ModelRegistry implements AutoCloseable {
     private DynamicBatcher batcher(String model, int version, InferenceEngine engine) {
         BatchingProperties.Override override = properties.batchingOverride(model);
         BatchingSettings settings = override == null ? batching.settings() : override.applyTo(batching.settings());
-        return new DynamicBatcher(model, version, engine, settings, meters);
+        return new DynamicBatcher(model, version, engine, settings, meters, TimeSource.system(), batchObserver);
     }
 
     private static ModelEntry withoutRecord(ModelEntry entry, int version) {

@@ -51,6 +51,7 @@ public final class CnnTrainer {
         long iteration = 0;
         Evaluation evaluation = null;
         for (int epoch = 1; epoch <= parameters.epochs(); epoch++) {
+            listener.onEpochStart(epoch, parameters.epochs());
             shuffle(order, shuffler);
             double epochLoss = 0;
             for (int b = 0; b < batchesPerEpoch; b++) {

@@ -21,6 +21,8 @@ import dev.digitserve.data.Mnist;
 import dev.digitserve.model.ModelRegistry;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.tracing.TraceContext;
+import io.micrometer.tracing.Tracer;
 
 /**
  * Runs training jobs one at a time on a single background thread, with a bounded queue of waiting jobs.
@@ -41,6 +43,9 @@ public class TrainingJobService implements AutoCloseable {
     private final Clock clock;
     private final Map<String, TrainingJob> jobs = new ConcurrentHashMap<>();
     private final Map<String, AtomicBoolean> cancellations = new ConcurrentHashMap<>();
+    private final Tracer tracer;
+    /** The trace context each queued job was submitted from, for the link on its job span; removed when it runs. */
+    private final Map<String, TraceContext> submittedFrom = new ConcurrentHashMap<>();
     private volatile boolean shuttingDown;
     private final ExecutorService runner = Executors.newSingleThreadExecutor(r -> {
         Thread thread = new Thread(r, "training-job");
@@ -50,6 +55,13 @@ public class TrainingJobService implements AutoCloseable {
 
     TrainingJobService(ModelTraining training, ModelRegistry registry, JobStore store, TrainingProperties properties,
                        Clock clock, MeterRegistry meters) {
+        this(training, registry, store, properties, clock, meters, Tracer.NOOP);
+    }
+
+    /** @param tracer records a span per job and per epoch (see {@link TrainingSpans}); {@link Tracer#NOOP} for none */
+    TrainingJobService(ModelTraining training, ModelRegistry registry, JobStore store, TrainingProperties properties,
+                       Clock clock, MeterRegistry meters, Tracer tracer) {
+        this.tracer = tracer;
         this.training = training;
         this.registry = registry;
         this.store = store;
@@ -81,6 +93,10 @@ public class TrainingJobService implements AutoCloseable {
                 JobState.QUEUED, null, clock.instant(), null, null, null, null, null);
         update(job);
         cancellations.put(job.id(), new AtomicBoolean());
+        TraceContext caller = tracer.currentTraceContext().context();
+        if (caller != null) {
+            submittedFrom.put(job.id(), caller);
+        }
         runner.execute(() -> run(job.id()));
         return job;
     }
@@ -128,6 +144,8 @@ public class TrainingJobService implements AutoCloseable {
             update(job);
         }
         AtomicBoolean cancelled = cancellations.get(id);
+        TrainingSpans spans = TrainingSpans.start(tracer, job, submittedFrom.remove(id), progress -> progressed(id, progress));
+        Throwable failure = null;
         int threadsBefore = Nd4j.getEnvironment().maxThreads();
         try {
             if (!Mnist.isPresent(properties.dataDir())) {
@@ -138,7 +156,7 @@ public class TrainingJobService implements AutoCloseable {
                 Nd4j.getEnvironment().setMaxThreads(properties.threads());
             }
             TrainingJobRequest parameters = job.parameters();
-            ProgressListener listener = progress -> progressed(id, progress);
+            ProgressListener listener = spans;
             ModelTraining.Published published = "cnn".equals(parameters.model())
                     ? training.trainCnn(parameters.model(), parameters.cnnParameters(), listener, cancelled::get)
                     : training.trainLasso(parameters.model(), parameters.lassoParameters(), listener, cancelled::get);
@@ -157,6 +175,7 @@ public class TrainingJobService implements AutoCloseable {
             }
             log.info("training job {} stopped{}", id, shuttingDown ? " by shutdown" : ": cancelled");
         } catch (RuntimeException | java.io.IOException | OutOfMemoryError e) {
+            failure = e;
             String reason = e instanceof IllegalStateException || e instanceof IllegalArgumentException
                     ? e.getMessage() : "training failed: " + e.getClass().getSimpleName();
             finish(id, current -> current.failed(JobState.FAILED, reason, clock.instant()));
@@ -165,6 +184,7 @@ public class TrainingJobService implements AutoCloseable {
             if (properties.threads() > 0) {
                 Nd4j.getEnvironment().setMaxThreads(threadsBefore);
             }
+            spans.end(jobs.get(id).state(), failure);
         }
     }
 
