@@ -1,6 +1,7 @@
 package dev.digitserve.training;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
@@ -19,6 +20,7 @@ import org.slf4j.LoggerFactory;
 
 import dev.digitserve.data.Mnist;
 import dev.digitserve.model.ModelRegistry;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.tracing.TraceContext;
@@ -47,6 +49,7 @@ public class TrainingJobService implements AutoCloseable {
     /** The trace context each queued job was submitted from, for the link on its job span; removed when it runs. */
     private final Map<String, TraceContext> submittedFrom = new ConcurrentHashMap<>();
     private volatile boolean shuttingDown;
+    private final Counter recordsRemoved;
     private final ExecutorService runner = Executors.newSingleThreadExecutor(r -> {
         Thread thread = new Thread(r, "training-job");
         thread.setDaemon(true);
@@ -75,6 +78,9 @@ public class TrainingJobService implements AutoCloseable {
             }
             jobs.put(job.id(), job);
         }
+        this.recordsRemoved = Counter.builder("digitserve.training.jobs.removed")
+                .description("Finished training job records deleted by the retention policy").register(meters);
+        applyRetention();
         for (JobState state : JobState.values()) {
             Gauge.builder("digitserve.training.jobs", jobs, all -> all.values().stream()
                             .filter(job -> job.state() == state).count())
@@ -199,6 +205,34 @@ public class TrainingJobService implements AutoCloseable {
 
     private synchronized void finish(String id, java.util.function.UnaryOperator<TrainingJob> change) {
         update(change.apply(jobs.get(id)));
+        applyRetention();
+    }
+
+    /** Deletes the records of finished jobs beyond {@code keep-jobs} or older than {@code keep-days}. */
+    private synchronized void applyRetention() {
+        TrainingProperties.Retention retention = properties.retention();
+        if (retention.keepJobs() == null && retention.keepDays() == null) {
+            return;
+        }
+        List<TrainingJob> finished = jobs.values().stream().filter(job -> job.state().isFinal())
+                .sorted(Comparator.comparing(TrainingJob::finishedAt, Comparator.nullsFirst(Comparator.naturalOrder()))
+                        .reversed())
+                .toList();
+        Instant cutoff = retention.keepDays() == null ? null
+                : clock.instant().minus(Duration.ofDays(retention.keepDays()));
+        for (int i = 0; i < finished.size(); i++) {
+            TrainingJob job = finished.get(i);
+            boolean tooMany = retention.keepJobs() != null && i >= retention.keepJobs();
+            boolean tooOld = cutoff != null && (job.finishedAt() == null || job.finishedAt().isBefore(cutoff));
+            if (tooMany || tooOld) {
+                store.delete(job.id());
+                jobs.remove(job.id());
+                cancellations.remove(job.id());
+                recordsRemoved.increment();
+                log.info("deleted the record of training job {} ({}, finished {}): retention", job.id(), job.state(),
+                        job.finishedAt());
+            }
+        }
     }
 
     private void update(TrainingJob job) {
