@@ -1,7 +1,9 @@
 package dev.digitserve.web;
 
 import java.io.IOException;
+import java.util.function.Supplier;
 
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
 import org.springframework.http.HttpHeaders;
@@ -26,10 +28,15 @@ import jakarta.servlet.http.HttpServletResponse;
 @Component
 @Order(Ordered.HIGHEST_PRECEDENCE)
 class DrainFilter extends OncePerRequestFilter {
-    private final ShutdownDrain drain;
+    private final Supplier<ShutdownDrain.State> state;
 
+    @Autowired
     DrainFilter(ShutdownDrain drain) {
-        this.drain = drain;
+        this(drain::state);
+    }
+
+    DrainFilter(Supplier<ShutdownDrain.State> state) {
+        this.state = state;
     }
 
     @Override
@@ -40,7 +47,7 @@ class DrainFilter extends OncePerRequestFilter {
     @Override
     protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
             throws ServletException, IOException {
-        ShutdownDrain.State state = drain.state();
+        ShutdownDrain.State state = this.state.get();
         if (state != ShutdownDrain.State.SERVING) {
             response.setHeader(HttpHeaders.CONNECTION, "close");
             // a request already accepted (its async dispatch) is always answered

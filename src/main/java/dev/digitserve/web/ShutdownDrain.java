@@ -10,7 +10,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.tomcat.TomcatWebServer;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
-import org.springframework.boot.web.server.context.WebServerGracefulShutdownLifecycle;
 import org.springframework.context.ApplicationContext;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.stereotype.Component;
@@ -41,10 +40,13 @@ import org.springframework.stereotype.Component;
  * </ol>
  *
  * <p>Blocking: {@link #stop()} blocks the closing thread for at most the drain time (Tomcat polls its open
- * connections every 50 ms). Thread-safety: {@link #state()} may be read from any thread. Without a Tomcat web server (a mock
- * web environment) only the state changes. The one guarantee it cannot give: a client that sends nothing during
- * the whole drain and then sends a request at the very moment the idle connection is closed can still lose that
- * request; that is inherent in HTTP/1.1 keep-alive.
+ * connections every 50 ms). Thread-safety: {@link #state()} may be read from any thread. Without a Tomcat web
+ * server (a mock web environment) only the state changes. Not pauseable: it runs when the context closes, never
+ * when it is only paused.
+ *
+ * <p>What it cannot promise, as no HTTP/1.1 server can: a request sent on a connection that stayed idle through
+ * the whole drain, at the very moment that connection is closed, is lost; and a connection still in the kernel's
+ * accept queue when the listener closes is reset with its request unread.
  */
 @Component
 class ShutdownDrain implements SmartLifecycle {
@@ -109,10 +111,20 @@ class ShutdownDrain implements SmartLifecycle {
         return running;
     }
 
+    /**
+     * Not stopped when a context is only paused (Spring's test context cache pauses the contexts it is not using):
+     * a closed listener cannot be reopened, so draining is for the context's close alone, like the web server's
+     * own graceful shutdown.
+     */
+    @Override
+    public boolean isPauseable() {
+        return false;
+    }
+
     /** Stops after every default-phase bean and right before the web server's graceful shutdown begins. */
     @Override
     public int getPhase() {
-        return WebServerGracefulShutdownLifecycle.SMART_LIFECYCLE_PHASE + 1;
+        return WebServerApplicationContext.GRACEFUL_SHUTDOWN_PHASE + 1;
     }
 
     private List<Connector> tomcatConnectors() {
