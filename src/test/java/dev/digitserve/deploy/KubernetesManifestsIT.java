@@ -289,8 +289,10 @@ class KubernetesManifestsIT {
         assertThat(preStop.get(0)).isEqualTo("sleep");
         long preStopSeconds = Long.parseLong(preStop.get(1));
         assertThat(preStopSeconds).isBetween(1L, 15L);
+        // the connection drain (ShutdownDrain) runs in its own lifecycle phase, before the web server's
+        Duration drain = DurationStyle.detectAndParse(String.valueOf(setting("digitserve.shutdown.drain-time")));
         assertThat(deployment.getSpec().getTemplate().getSpec().getTerminationGracePeriodSeconds())
-                .isGreaterThan(preStopSeconds + shutdownPhase.toSeconds());
+                .isGreaterThan(preStopSeconds + drain.toSeconds() + shutdownPhase.toSeconds());
     }
 
     @Test

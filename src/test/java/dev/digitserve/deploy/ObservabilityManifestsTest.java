@@ -26,7 +26,7 @@ import tools.jackson.databind.json.JsonMapper;
  * and holds a dashboard whose panels cover what operators need, every alert has a severity, a summary, a runbook in
  * the annotations and a runbook line in the README, and (where kubectl is installed) {@code kubectl kustomize}
  * renders both. That the queries match the service's metrics is checked against a running service by
- * {@code ObservabilityIT}; {@link KubernetesManifestsTest} parses these files with the others.
+ * {@code ObservabilityIT}; {@code KubernetesManifestsIT} parses these files with the others.
  */
 class ObservabilityManifestsTest {
     private static final Path ROOT = Path.of(System.getProperty("user.dir"));
