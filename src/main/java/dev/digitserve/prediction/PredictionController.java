@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
+import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.RequestBody;
@@ -14,6 +15,8 @@ import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RestController;
 
+import dev.digitserve.image.ImageMediaTypes;
+import dev.digitserve.image.UnsupportedImageTypeException;
 import dev.digitserve.web.FieldError;
 import dev.digitserve.web.InvalidRequestException;
 import dev.digitserve.web.RequestTimeout;
@@ -76,33 +79,35 @@ class PredictionController {
         return predictions.predict(name, version, instancesParser.parse(request.getInputStream()), RequestTimeout.parse(timeoutMs));
     }
 
-    @PostMapping(path = "/{name}/predict", consumes = {MediaType.IMAGE_PNG_VALUE, MediaType.IMAGE_JPEG_VALUE},
+    @PostMapping(path = "/{name}/predict", consumes = {ImageMediaTypes.PNG, ImageMediaTypes.JPEG,
+            ImageMediaTypes.WEBP, ImageMediaTypes.GIF, ImageMediaTypes.BMP, ImageMediaTypes.TIFF},
             produces = MediaType.APPLICATION_JSON_VALUE)
-    @Operation(summary = "Predict the digit in a PNG or JPEG (served version)", description = PredictionDocs.ALL,
-            requestBody = @io.swagger.v3.oas.annotations.parameters.RequestBody(required = true, content = {
-                    @Content(mediaType = MediaType.IMAGE_PNG_VALUE, schema = @Schema(type = "string", format = "binary")),
-                    @Content(mediaType = MediaType.IMAGE_JPEG_VALUE, schema = @Schema(type = "string", format = "binary"))}))
+    @Operation(summary = "Predict the digit in an image (served version)", description = PredictionDocs.ALL)
+    @PredictionDocs.ImageBody
     @PredictionDocs.ErrorResponses
     CompletableFuture<PredictionResponse> predictImage(
             @PathVariable @Parameter(example = "cnn") String name,
             @RequestHeader(name = TIMEOUT_HEADER, required = false) @Parameter(description = PredictionDocs.TIMEOUT) String timeoutMs,
+            @RequestHeader(HttpHeaders.CONTENT_TYPE) String contentType,
             @RequestBody byte[] image) {
-        return predictions.predict(name, null, new Instances(imageReader.toMnistInput(image), 1), RequestTimeout.parse(timeoutMs));
+        return predictions.predict(name, null, new Instances(imageReader.toMnistInput(image, contentType), 1),
+                RequestTimeout.parse(timeoutMs));
     }
 
-    @PostMapping(path = "/{name}/versions/{version}/predict", consumes = {MediaType.IMAGE_PNG_VALUE, MediaType.IMAGE_JPEG_VALUE},
+    @PostMapping(path = "/{name}/versions/{version}/predict", consumes = {ImageMediaTypes.PNG, ImageMediaTypes.JPEG,
+            ImageMediaTypes.WEBP, ImageMediaTypes.GIF, ImageMediaTypes.BMP, ImageMediaTypes.TIFF},
             produces = MediaType.APPLICATION_JSON_VALUE)
-    @Operation(summary = "Predict the digit in a PNG or JPEG (given version)", description = PredictionDocs.ALL,
-            requestBody = @io.swagger.v3.oas.annotations.parameters.RequestBody(required = true, content = {
-                    @Content(mediaType = MediaType.IMAGE_PNG_VALUE, schema = @Schema(type = "string", format = "binary")),
-                    @Content(mediaType = MediaType.IMAGE_JPEG_VALUE, schema = @Schema(type = "string", format = "binary"))}))
+    @Operation(summary = "Predict the digit in an image (given version)", description = PredictionDocs.ALL)
+    @PredictionDocs.ImageBody
     @PredictionDocs.ErrorResponses
     CompletableFuture<PredictionResponse> predictImageVersion(
             @PathVariable @Parameter(example = "cnn") String name,
             @PathVariable @Parameter(example = "1") int version,
             @RequestHeader(name = TIMEOUT_HEADER, required = false) @Parameter(description = PredictionDocs.TIMEOUT) String timeoutMs,
+            @RequestHeader(HttpHeaders.CONTENT_TYPE) String contentType,
             @RequestBody byte[] image) {
-        return predictions.predict(name, version, new Instances(imageReader.toMnistInput(image), 1), RequestTimeout.parse(timeoutMs));
+        return predictions.predict(name, version, new Instances(imageReader.toMnistInput(image, contentType), 1),
+                RequestTimeout.parse(timeoutMs));
     }
 
     @PostMapping(path = "/{name}/predict", consumes = MediaType.MULTIPART_FORM_DATA_VALUE,
@@ -112,7 +117,7 @@ class PredictionController {
     CompletableFuture<PredictionResponse> predictUpload(
             @PathVariable @Parameter(example = "cnn") String name,
             @RequestHeader(name = TIMEOUT_HEADER, required = false) @Parameter(description = PredictionDocs.TIMEOUT) String timeoutMs,
-            @RequestPart("image") @Parameter(description = "one or more PNG/JPEG images, one digit each") List<MultipartFile> image) {
+            @RequestPart("image") @Parameter(description = PredictionDocs.PARTS) List<MultipartFile> image) {
         return predictions.predict(name, null, uploads(image), RequestTimeout.parse(timeoutMs));
     }
 
@@ -124,7 +129,7 @@ class PredictionController {
             @PathVariable @Parameter(example = "cnn") String name,
             @PathVariable @Parameter(example = "1") int version,
             @RequestHeader(name = TIMEOUT_HEADER, required = false) @Parameter(description = PredictionDocs.TIMEOUT) String timeoutMs,
-            @RequestPart("image") @Parameter(description = "one or more PNG/JPEG images, one digit each") List<MultipartFile> image) {
+            @RequestPart("image") @Parameter(description = PredictionDocs.PARTS) List<MultipartFile> image) {
         return predictions.predict(name, version, uploads(image), RequestTimeout.parse(timeoutMs));
     }
 
@@ -137,9 +142,9 @@ class PredictionController {
         float[] pixels = new float[parts.size() * MnistPreprocessor.PIXELS];
         for (int i = 0; i < parts.size(); i++) {
             try {
-                System.arraycopy(imageReader.toMnistInput(parts.get(i).getBytes()), 0, pixels,
-                        i * MnistPreprocessor.PIXELS, MnistPreprocessor.PIXELS);
-            } catch (InvalidImageException | ImageTooLargeException e) {
+                System.arraycopy(imageReader.toMnistInput(parts.get(i).getBytes(), parts.get(i).getContentType()), 0,
+                        pixels, i * MnistPreprocessor.PIXELS, MnistPreprocessor.PIXELS);
+            } catch (InvalidImageException | ImageTooLargeException | UnsupportedImageTypeException e) {
                 throw new ImagePartException(i, e);
             } catch (IOException e) {
                 throw new InvalidRequestException("image part " + i + " could not be read");

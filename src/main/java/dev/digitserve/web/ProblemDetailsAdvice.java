@@ -1,6 +1,7 @@
 package dev.digitserve.web;
 
 import java.util.List;
+import java.util.stream.Collectors;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -10,6 +11,8 @@ import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
 import org.springframework.http.converter.HttpMessageNotReadableException;
+import org.springframework.util.MimeType;
+import org.springframework.web.HttpMediaTypeNotSupportedException;
 import org.springframework.web.bind.MethodArgumentNotValidException;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
@@ -92,6 +95,19 @@ public class ProblemDetailsAdvice extends ResponseEntityExceptionHandler {
         }
         // Spring's own message can quote internal type names: say only what the client must fix.
         ProblemDetail body = problem(ProblemType.INVALID_REQUEST, "the request body is missing or not valid").getBody();
+        return handleExceptionInternal(e, body, headers, status, request);
+    }
+
+    /** A 415 that names what was sent and what the endpoint accepts, so that the client can fix it. */
+    @Override
+    protected ResponseEntity<Object> handleHttpMediaTypeNotSupported(HttpMediaTypeNotSupportedException e,
+            HttpHeaders headers, HttpStatusCode status, WebRequest request) {
+        String sent = e.getContentType() == null ? "a request without a content type"
+                : "the content type " + e.getContentType();
+        String accepted = e.getSupportedMediaTypes().stream().map(MimeType::toString).distinct()
+                .collect(Collectors.joining(", "));
+        ProblemDetail body = problem(ProblemType.UNSUPPORTED_MEDIA_TYPE, accepted.isEmpty()
+                ? sent + " is not supported" : sent + " is not supported here: send one of " + accepted).getBody();
         return handleExceptionInternal(e, body, headers, status, request);
     }
 
