@@ -17,10 +17,12 @@ import java.util.List;
  * digit (a "5" whose flag came loose, the two strokes of a "4"). A part shorter than {@code H / 2} joins the
  * nearest digit if it is within {@code H / 4} of it, and is dropped otherwise when shorter than
  * {@code 0.35 H} (a full stop, a dash).</li>
- * <li><b>Touching digits.</b> The typical digit width {@code W} is the median width of the digits found,
- * held between {@code 0.4 H} and {@code 0.85 H}. A digit wider than both {@code 1.3 W} and
- * {@code 0.95 H} is taken to be {@code round(width / W)} digits (at least 2) that touch, and is cut at the
- * columns with the least ink near the evenly spaced positions.</li>
+ * <li><b>Touching digits.</b> The typical digit width {@code W} is the median width of the groups found,
+ * held between {@code 0.4 H} and {@code 0.85 H}. A group wider than both {@code 1.15 W} and {@code 0.75 H}
+ * may be touching digits: besides itself, it is offered cut into 2 up to {@code round(width / W) + 1}
+ * (at most 4) pieces, each cut at the column with the least ink near the evenly spaced position. Which
+ * reading is right is left to the model (see {@link Layout#slots()}): shape alone cannot tell a wide
+ * "5" from a touching "17".</li>
  * </ol>
  * A digit's crop holds its own ink and the faint edge pixels (below {@link #INK_LEVEL}) that touch it, but
  * no ink of its neighbours, so that each can be size-normalised and centred alone.
@@ -40,8 +42,10 @@ public final class DigitSegmenter {
     private static final double DROP_HEIGHT = 0.35;
     private static final double MIN_TYPICAL_WIDTH = 0.4;
     private static final double MAX_TYPICAL_WIDTH = 0.85;
-    private static final double SPLIT_WIDTHS = 1.3;
-    private static final double SPLIT_HEIGHTS = 0.95;
+    private static final double SPLIT_WIDTHS = 1.15;
+    private static final double SPLIT_HEIGHTS = 0.75;
+    /** Most digits one stroke group is read as: bounds the inputs per group. */
+    private static final int MAX_CUT = 4;
 
     /**
      * One digit: its box on the page ({@code x, y, width, height}, working pixels) and a crop of
@@ -58,25 +62,33 @@ public final class DigitSegmenter {
         }
     }
 
-    /** The digits found on a page; {@link #count()} is cheap, {@link #segments()} builds the crops. */
+    /**
+     * The digits found on a page, as {@link #slots()} left to right: a slot is one stroke group, read
+     * either as one digit or, when it is wide enough to be touching digits, as several; each reading
+     * ("alternative") lists indices into {@link #segments()}, the whole group first. {@link #slots()} is
+     * cheap, {@link #segments()} builds the crops.
+     */
     public static final class Layout {
         private final InkPage page;
         private final int[] labels;
         private final int[] groupOfPart;
         private final List<Piece> pieces;
+        private final List<int[][]> slots;
 
-        private Layout(InkPage page, int[] labels, int[] groupOfPart, List<Piece> pieces) {
+        private Layout(InkPage page, int[] labels, int[] groupOfPart, List<Piece> pieces, List<int[][]> slots) {
             this.page = page;
             this.labels = labels;
             this.groupOfPart = groupOfPart;
             this.pieces = pieces;
+            this.slots = slots;
         }
 
-        public int count() {
-            return pieces.size();
+        /** Per slot, left to right, its alternative readings as indices into {@link #segments()}. */
+        public List<int[][]> slots() {
+            return slots;
         }
 
-        /** The digits, left to right. */
+        /** Every crop that some reading uses; a reading picks some of them. */
         public List<Segment> segments() {
             List<Segment> segments = new ArrayList<>(pieces.size());
             for (Piece piece : pieces) {
@@ -189,6 +201,7 @@ public final class DigitSegmenter {
         int[] groupOfPart = new int[parts.count() + 1];
         List<Group> groups = groups(parts);
         List<Piece> pieces = new ArrayList<>();
+        List<int[][]> slots = new ArrayList<>();
         for (int g = 0; g < groups.size(); g++) {
             for (int part : groups.get(g).parts) {
                 groupOfPart[part] = g + 1;
@@ -199,11 +212,10 @@ public final class DigitSegmenter {
             double typical = Math.max(MIN_TYPICAL_WIDTH * height,
                     Math.min(MAX_TYPICAL_WIDTH * height, median(groups.stream().mapToInt(Group::width).toArray())));
             for (int g = 0; g < groups.size(); g++) {
-                split(groups.get(g), g + 1, typical, height, page, labels, groupOfPart, pieces);
+                slots.add(split(groups.get(g), g + 1, typical, height, page, labels, groupOfPart, pieces));
             }
         }
-        pieces.sort(Comparator.comparingInt(Piece::x0));
-        return new Layout(page, labels, groupOfPart, List.copyOf(pieces));
+        return new Layout(page, labels, groupOfPart, List.copyOf(pieces), List.copyOf(slots));
     }
 
     private static Parts label(float[] ink, int w, int h, int[] labels) {
@@ -336,13 +348,17 @@ public final class DigitSegmenter {
         return result;
     }
 
-    /** Step 4: one piece per digit of a group, cut where the ink is thinnest near even spacing. */
-    private static void split(Group group, int id, double typicalWidth, double height, InkPage page, int[] labels,
-                              int[] groupOfPart, List<Piece> pieces) {
+    /**
+     * Step 4: the readings of a group: itself, and when it is wide, one piece per digit cut where the
+     * ink is thinnest near even spacing. Adds the pieces to {@code pieces} and returns the slot.
+     */
+    private static int[][] split(Group group, int id, double typicalWidth, double height, InkPage page, int[] labels,
+                                 int[] groupOfPart, List<Piece> pieces) {
         int width = group.width();
-        int n = 1;
-        if (width > SPLIT_WIDTHS * typicalWidth && width > SPLIT_HEIGHTS * height) {
-            n = Math.max(2, (int) Math.round(width / typicalWidth));
+        int whole = pieces.size();
+        pieces.add(new Piece(id, group.x0, group.x1, group.x0, group.y0, group.x1, group.y1));
+        if (width <= SPLIT_WIDTHS * typicalWidth || width <= SPLIT_HEIGHTS * height) {
+            return new int[][] {{whole}};
         }
         int[] columns = new int[width];
         int pw = page.width();
@@ -354,6 +370,23 @@ public final class DigitSegmenter {
                 }
             }
         }
+        List<int[]> readings = new ArrayList<>();
+        readings.add(new int[] {whole});
+        int most = Math.min(MAX_CUT, Math.max(2, (int) Math.round(width / typicalWidth) + 1));
+        for (int n = 2; n <= most; n++) {
+            int[] cut = cut(group, id, n, columns, page, labels, groupOfPart, pieces);
+            if (cut.length == n) {
+                readings.add(cut);
+            }
+        }
+        return readings.toArray(new int[0][]);
+    }
+
+    /** {@code n} pieces of a group, cut at the columns with least ink near even spacing; fewer if one is empty. */
+    private static int[] cut(Group group, int id, int n, int[] columns, InkPage page, int[] labels, int[] groupOfPart,
+                             List<Piece> pieces) {
+        int width = group.width();
+        List<Integer> cut = new ArrayList<>();
         int from = group.x0;
         double step = (double) width / n;
         for (int k = 1; k <= n; k++) {
@@ -377,10 +410,12 @@ public final class DigitSegmenter {
             }
             Piece piece = bounds(id, from, to, page, labels, groupOfPart, group);
             if (piece != null) {
+                cut.add(pieces.size());
                 pieces.add(piece);
             }
             from = to + 1;
         }
+        return cut.stream().mapToInt(Integer::intValue).toArray();
     }
 
     private static Piece bounds(int id, int from, int to, InkPage page, int[] labels, int[] groupOfPart, Group group) {

@@ -15,8 +15,9 @@ import dev.digitserve.image.UnsupportedImageTypeException;
  * size-normalised and centred the MNIST way ({@link MnistPreprocessor#toMnistInput(DigitSegmenter.Segment)}).
  *
  * <p>Errors, all client-safe: those of {@link DigitImageReader}, and {@link NoDigitFoundException} when no
- * digit is found or {@link InvalidImageException} when more than {@code maxDigits} are (checked before any
- * digit is cropped, so the limit bounds the work). Immutable and thread-safe; CPU-bound.
+ * digit is found or {@link InvalidImageException} when more than {@code maxDigits} stroke groups are
+ * (checked before any digit is cropped, so the limit bounds the work: a group is cropped whole and, when
+ * wide, cut, so at most a few inputs per digit). Immutable and thread-safe; CPU-bound.
  */
 public final class NumberImageReader {
     static final String NO_DIGITS = "no digit found in the image";
@@ -32,10 +33,46 @@ public final class NumberImageReader {
     }
 
     /**
-     * The digits of a number: {@code count * 784} model inputs and, per digit, its box
-     * {@code [x, y, width, height]} in the pixels of the picture as viewed (after the EXIF orientation).
+     * The candidate digits of a number: {@code count * 784} model inputs, per input its box
+     * {@code [x, y, width, height]} in the pixels of the picture as viewed (after the EXIF orientation), and
+     * the slots of {@link DigitSegmenter.Layout#slots()}: per stroke group left to right, its readings as
+     * input indices (the whole group first, then its cut into touching digits when it is wide).
      */
-    public record Digits(float[] pixels, int count, List<int[]> boxes) {
+    public record Digits(float[] pixels, int count, List<int[]> boxes, List<int[][]> slots) {
+        /**
+         * The inputs that make up the number, left to right, given the model's outputs for all inputs: per
+         * slot the reading with the highest mean, over its digits, of the log of the top probability. So a
+         * wide "5" stays one digit, and two touching digits that the model cannot read as one are cut.
+         * With raw scores (no probabilities) the finest cut is taken whenever the group is wide enough.
+         */
+        public int[] choose(float[] outputs, int classes, boolean probabilities) {
+            List<Integer> chosen = new ArrayList<>();
+            for (int[][] readings : slots) {
+                int[] best = readings[readings.length - 1];
+                if (probabilities) {
+                    double bestScore = Double.NEGATIVE_INFINITY;
+                    for (int[] reading : readings) {
+                        double score = 0;
+                        for (int input : reading) {
+                            float top = 0;
+                            for (int k = 0; k < classes; k++) {
+                                top = Math.max(top, outputs[input * classes + k]);
+                            }
+                            score += Math.log(Math.max(1e-6, top));
+                        }
+                        score /= reading.length;
+                        if (score > bestScore) {
+                            bestScore = score;
+                            best = reading;
+                        }
+                    }
+                }
+                for (int input : best) {
+                    chosen.add(input);
+                }
+            }
+            return chosen.stream().mapToInt(Integer::intValue).toArray();
+        }
     }
 
     /**
@@ -47,11 +84,12 @@ public final class NumberImageReader {
         DecodedImage decoded = decoder.decode(imageBytes, declaredType);
         InkPage page = preprocessor.inkPage(decoded.image(), decoded.orientation());
         DigitSegmenter.Layout layout = segmenter.find(page);
-        if (layout.count() == 0) {
+        int found = layout.slots().size();
+        if (found == 0) {
             throw new NoDigitFoundException(NO_DIGITS);
         }
-        if (layout.count() > maxDigits) {
-            throw new InvalidImageException("the image holds " + layout.count() + " digits, more than max-digits ("
+        if (found > maxDigits) {
+            throw new InvalidImageException("the image holds " + found + " digits, more than max-digits ("
                     + maxDigits + "): raise max-digits or send a picture of fewer digits");
         }
         boolean swapped = decoded.orientation().swapsAxes();
@@ -66,7 +104,7 @@ public final class NumberImageReader {
                     MnistPreprocessor.PIXELS);
             boxes.add(viewedBox(segment, page.scale(), viewedWidth, viewedHeight));
         }
-        return new Digits(pixels, segments.size(), List.copyOf(boxes));
+        return new Digits(pixels, segments.size(), List.copyOf(boxes), layout.slots());
     }
 
     /** The working-size box scaled back to the viewed picture, rounded outwards and kept inside it. */

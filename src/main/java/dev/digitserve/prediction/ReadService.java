@@ -35,9 +35,10 @@ public class ReadService {
     private static ReadResponse toResponse(LoadedVersion version, float[] outputs, NumberImageReader.Digits digits) {
         int classes = InferenceEngine.OUTPUT_SIZE;
         boolean probabilities = version.engine().outputsProbabilities();
-        StringBuilder text = new StringBuilder(digits.count());
-        List<ReadResponse.Digit> read = new ArrayList<>(digits.count());
-        for (int i = 0; i < digits.count(); i++) {
+        int[] chosen = digits.choose(outputs, classes, probabilities);
+        StringBuilder text = new StringBuilder(chosen.length);
+        List<ReadResponse.Digit> read = new ArrayList<>(chosen.length);
+        for (int i : chosen) {
             int digit = ClassificationMetrics.argmax(outputs, classes, i);
             float value = outputs[i * classes + digit];
             String label = Integer.toString(digit);
