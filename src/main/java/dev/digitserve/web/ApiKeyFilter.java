@@ -21,7 +21,8 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
 /**
- * API keys for write operations: every POST, PUT and DELETE under {@code /api/v1} except prediction, and
+ * API keys for write operations: every POST, PUT and DELETE under {@code /api/v1} except prediction (predict
+ * and read), and
  * (when {@code require-key-for-prediction}) prediction and V2 inference too. Missing key: 401; wrong key:
  * 403; no keys configured: 403 unless {@code allow-anonymous-writes}. Keys are compared as SHA-256
  * digests with {@link MessageDigest#isEqual}, which takes the same time wherever they differ, and are
@@ -36,7 +37,7 @@ class ApiKeyFilter extends OncePerRequestFilter {
     static final String HEADER = "X-API-Key";
     private static final Logger log = LoggerFactory.getLogger(ApiKeyFilter.class);
     private static final Pattern PREDICTION = Pattern.compile(
-            "/api/v1/models/[^/]+(/versions/[^/]+)?/predict|/v2/models/[^/]+(/versions/[^/]+)?/infer");
+            "/api/v1/models/[^/]+(/versions/[^/]+)?/(predict|read)|/v2/models/[^/]+(/versions/[^/]+)?/infer");
 
     private final List<byte[]> keyDigests;
     private final SecurityProperties properties;
