@@ -25,11 +25,6 @@ public record TrainingProperties(
         retention = retention == null ? new Retention(null, null) : retention;
     }
 
-    /** Before {@code retention}: everything kept. */
-    public TrainingProperties(Path dataDir, int maxQueuedJobs, int threads) {
-        this(dataDir, maxQueuedJobs, threads, null);
-    }
-
     /**
      * Which records of finished jobs (succeeded, failed, cancelled) are kept; queued and running jobs always are.
      * Applied at start and whenever a job finishes. Null: no limit of that kind.

@@ -26,7 +26,7 @@ class TrainingJobRestartTest {
     private TrainingJobService startService(JobStore store, SimpleMeterRegistry meters) {
         ModelRepository repository = new ModelRepository(models, json);
         return new TrainingJobService(new ModelTraining(repository, models.resolve("no-data"), json), null, store,
-                new TrainingProperties(models.resolve("no-data"), 4, 0), clock, meters);
+                new TrainingProperties(models.resolve("no-data"), 4, 0, null), clock, meters);
     }
 
     @Test
