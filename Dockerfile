@@ -75,6 +75,7 @@ COPY --from=build-cuda /workspace/extracted/snapshot-dependencies/ ./
 COPY --from=models /models/ ./models/
 COPY --from=build-cuda /workspace/extracted/application/ ./
 ENV OPENBLAS_CORETYPE=Haswell \
+    OMP_WAIT_POLICY=PASSIVE \
     DIGITSERVE_MODELS_DIR=/app/models \
     DIGITSERVE_LOG_FORMAT=ecs \
     JDK_JAVA_OPTIONS="-XX:MaxRAMPercentage=35 -XX:+ExitOnOutOfMemoryError -Djava.io.tmpdir=/tmp -Dorg.bytedeco.javacpp.cachedir=/var/cache/digitserve/javacpp -Dorg.bytedeco.javacpp.maxbytes=100% -Dorg.bytedeco.javacpp.maxphysicalbytes=250%"
@@ -100,6 +101,7 @@ COPY --from=build-cpu /workspace/extracted/snapshot-dependencies/ ./
 COPY --from=models /models/ ./models/
 COPY --from=build-cpu /workspace/extracted/application/ ./
 ENV OPENBLAS_CORETYPE=Haswell \
+    OMP_WAIT_POLICY=PASSIVE \
     DIGITSERVE_MODELS_DIR=/app/models \
     DIGITSERVE_LOG_FORMAT=ecs \
     JDK_JAVA_OPTIONS="-XX:MaxRAMPercentage=35 -XX:+ExitOnOutOfMemoryError -Djava.io.tmpdir=/tmp -Dorg.bytedeco.javacpp.cachedir=/var/cache/digitserve/javacpp -Dorg.bytedeco.javacpp.maxbytes=100% -Dorg.bytedeco.javacpp.maxphysicalbytes=250%"

@@ -5,6 +5,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export OPENBLAS_CORETYPE="${OPENBLAS_CORETYPE:-Haswell}"
+export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"   # idle OpenMP threads sleep instead of spinning
 ./mvnw -B -q -DskipTests test-compile
 ./mvnw -B -q exec:java -Dexec.classpathScope=test -Dexec.mainClass=dev.digitserve.bench.EngineBenchmark \
   -Dexec.args="data/mnist models" -Dexec.cleanupDaemonThreads=false 2>&1 | grep -v -E ' (DEBUG|INFO) '
+# The PyTorch peer (Debian python3-torch), same run, same architecture, 2 threads, NCHW and channels-last.
+if /usr/bin/python3 -c 'import torch' 2>/dev/null; then
+  echo "PyTorch peer (bench/torch_engine.py, 2 threads):"
+  /usr/bin/python3 bench/torch_engine.py 2
+else
+  echo "PyTorch peer skipped: apt-get install -y python3-torch"
+fi

@@ -12,6 +12,7 @@ MODEL="${2:-cnn}"
 PORT=18080
 URL="http://127.0.0.1:$PORT/api/v1/models/$MODEL/predict"
 export OPENBLAS_CORETYPE="${OPENBLAS_CORETYPE:-Haswell}"
+export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"   # idle OpenMP threads sleep instead of spinning
 OUT=bench/results
 mkdir -p "$OUT"
 RUNS="$OUT/load-runs.jsonl"
@@ -71,7 +72,8 @@ PY
 }
 
 start_server() {
-  java -jar "$JAR" --server.port=$PORT --digitserve.batching.max-batch-size="$1" \
+  # One native thread per batch, as in the deployment: the HTTP path needs the other core (bench/README.md).
+  OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}" java -jar "$JAR" --server.port=$PORT --digitserve.batching.max-batch-size="$1" \
        --digitserve.batching.queue-capacity=8192 --logging.level.root=WARN > "$OUT/server-mbs$1.log" 2>&1 &
   SERVER=$!
   for _ in $(seq 1 120); do

@@ -7,7 +7,8 @@ import java.util.Objects;
  * How one {@link DynamicBatcher} forms batches and bounds its queue.
  *
  * @param maxBatchSize   most images per engine call; 1 turns batching off (each image runs alone, without waiting)
- * @param maxQueueDelay  how long the first request of a batch may wait for company; zero never waits
+ * @param maxQueueDelay  how long the first request of a partly filled batch may wait for company while another
+ *                       batch is running (never when the engine is idle); zero never waits
  * @param queueCapacity  most images waiting per model version; beyond it requests are refused at once
  * @param requestTimeout longest time a request may spend in the service; callers may only shorten it
  * @param workers        threads forming batches and calling the engine

@@ -33,11 +33,16 @@ import io.micrometer.core.instrument.MeterRegistry;
  *       lock while copying pixels or calling the engine.) Refusals and every later failure arrive as that future
  *       failing with a {@link BatchingException}; only malformed arguments throw (IllegalArgumentException,
  *       NullPointerException).
- *   <li><b>Batch formation.</b> A worker takes the oldest waiting request and keeps collecting requests until the
- *       batch holds {@code maxBatchSize} images or {@code maxQueueDelay} has passed since that oldest request was
- *       enqueued, whichever comes first, then makes one engine call. A request larger than the room left in the
- *       batch is split across consecutive batches; its future still completes once, with all its rows. With
- *       {@code maxBatchSize} 1 every image runs alone, without waiting.
+ *   <li><b>Batch formation.</b> A worker takes the oldest waiting request and claims, in one engine call, up to
+ *       {@code maxBatchSize} of the images waiting. It claims at once when the engine is idle (no batch of this
+ *       batcher is running): waiting then cannot bring company sooner than it costs, so a lone request on an
+ *       idle engine never waits, and batches form from what arrives while a batch runs. Only while another
+ *       batch is running does a partly filled batch wait for company, until it holds {@code maxBatchSize}
+ *       images, {@code maxQueueDelay} has passed since its oldest request was enqueued, or the running batches
+ *       end, whichever comes first. (So with one worker a batch never waits: the worker is the only one that
+ *       runs batches, and it claims what arrived during the previous one.) A request larger than the room left
+ *       in the batch is split across consecutive batches; its future still completes once, with all its rows.
+ *       With {@code maxBatchSize} 1 every image runs alone, without waiting.
  *   <li><b>Ordering.</b> Requests enter batches in the order their {@code submit} calls were accepted (FIFO), and a
  *       result holds {@code count * 10} floats whose row i belongs to image i of that request. With one worker,
  *       batches also run and complete in that order; with several, batches may overlap and requests in
@@ -108,6 +113,8 @@ public final class DynamicBatcher implements AutoCloseable {
     private final ArrayDeque<Request> queue = new ArrayDeque<>();
     /** Only one worker forms a batch at a time, so that two never wait for company on the same oldest request. */
     private boolean forming;
+    /** Batches claimed and not yet answered: while it is 0 the engine is idle and waiting for company cannot pay. */
+    private int running;
     private boolean closed;
     private int liveWorkers;
     private TimeSource.Alarm windowAlarm;
@@ -345,6 +352,8 @@ public final class DynamicBatcher implements AutoCloseable {
         /** Slices of the batch being computed; read by shutdown under the lock to fail them after the grace. */
         int slices;
         long batchFormedAt;
+        /** lock: this worker's last claimed batch still counts in {@code running}. */
+        boolean counted;
         final List<Request> expired = new ArrayList<>();
 
         Worker(String name) {
@@ -399,6 +408,11 @@ public final class DynamicBatcher implements AutoCloseable {
      *         should stop
      */
     private int formBatch(Worker worker) throws InterruptedException {
+        if (worker.counted) {
+            worker.counted = false;
+            running--;
+            formerWake.signal(); // a former waiting for company while this batch ran may now find the engine idle
+        }
         while (forming) {
             formingFree.await();
         }
@@ -418,9 +432,11 @@ public final class DynamicBatcher implements AutoCloseable {
                     continue;
                 }
                 long windowEnd = oldest.enqueuedAt + maxQueueDelayNanos;
-                if (queuedImages >= maxBatchSize || closed || now - windowEnd >= 0) {
+                if (running == 0 || queuedImages >= maxBatchSize || closed || now - windowEnd >= 0) {
                     int images = claimBatch(worker, now);
                     if (images > 0) {
+                        running++;
+                        worker.counted = true;
                         return images;
                     }
                     continue;

@@ -17,6 +17,10 @@ import org.slf4j.LoggerFactory;
  * {@link #configure()} first, so the service, the training command and the tests all get the helpers
  * without remembering to. An operator can still switch them off with
  * {@code -Dorg.eclipse.deeplearning4j.helpers.disable=true}.
+ *
+ * <p>Environment variables the native libraries read at load time ({@code OMP_WAIT_POLICY=PASSIVE},
+ * {@code OPENBLAS_CORETYPE}, {@code OMP_NUM_THREADS}) must be set by whoever starts the JVM; a missing one is
+ * logged as a warning here.
  */
 public final class NativeBackend {
     static final String HELPERS_DISABLE_PROPERTY = "org.eclipse.deeplearning4j.helpers.disable";
@@ -62,11 +66,24 @@ public final class NativeBackend {
                         helpers, environment.getProperty("blas.vendor", "unknown"), device,
                         Integer.parseInt(String.valueOf(environment.getOrDefault("omp.threads", "0"))));
                 log.info(info.describe());
+                warnIfUnset("OMP_WAIT_POLICY", "PASSIVE", "idle OpenMP threads spin between batches");
+                warnIfUnset("OPENBLAS_CORETYPE", "Haswell", "OpenBLAS may mistake this CPU for an SSE-only one");
                 if (!info.oneDnn() && "CPU".equalsIgnoreCase(backend)) {
                     log.warn("oneDNN is not active: convolutions run on DL4J's slow built-in path");
                 }
             }
             return info;
+        }
+    }
+
+    /**
+     * These settings are read by the native libraries when they load, so Java cannot apply them itself; it can
+     * only say that the entry point (pom, image, deployment, bench script) forgot them.
+     */
+    private static void warnIfUnset(String variable, String recommended, String consequence) {
+        if (System.getenv(variable) == null) {
+            log.warn("environment variable {} is not set ({}); set {}={} before the JVM starts",
+                    variable, consequence, variable, recommended);
         }
     }
 

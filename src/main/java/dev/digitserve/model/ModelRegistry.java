@@ -38,7 +38,8 @@ import tools.jackson.databind.json.JsonMapper;
  * (configuration, or {@link #pin} at run time) or else its highest version that loads.
  *
  * <p>When the served version changes (a new version appears, or a pin changes), the new version is loaded
- * and warmed up <em>before</em> it is swapped in; the previously served version then stops accepting
+ * and warmed up (engine, then batches of several sizes through its own batcher) <em>before</em> it is
+ * swapped in; the previously served version then stops accepting
  * requests, answers everything already queued on it, and is unloaded in the background. Requests that
  * name no version and race with the swap are retried on the new version by {@link ModelResolver}, so a
  * swap fails no request.
@@ -304,8 +305,10 @@ public class ModelRegistry implements AutoCloseable {
         long started = System.nanoTime();
         try {
             ModelLoader.Loaded result = loader.load(entry.name(), version);
+            DynamicBatcher batcher = batcher(entry.name(), version, result.engine());
+            BatcherWarmup.run(batcher); // before it can be served: a hot swap must not serve a cold version
             loaded.put(version, new LoadedVersion(entry.name(), version, result.kind(), result.card(),
-                    result.engine(), batcher(entry.name(), version, result.engine())));
+                    result.engine(), batcher));
             log.info("loaded {} version {} ({}) in {} ms", entry.name(), version, result.kind().id(),
                     (System.nanoTime() - started) / 1_000_000);
         } catch (ModelLoader.ModelLoadException e) {

@@ -30,6 +30,8 @@ class DynamicBatcherTest {
 
     private static final Duration LONG = Duration.ofSeconds(1);
     private static final Duration WAIT = Duration.ofSeconds(10);
+    /** The id of the image that keeps the engine busy in tests that need a running batch. */
+    private static final int BUSY = 100;
 
     private final FakeTimeSource time = new FakeTimeSource();
     private final FakeEngine engine = new FakeEngine();
@@ -51,6 +53,14 @@ class DynamicBatcherTest {
         DynamicBatcher batcher = new DynamicBatcher("cnn", version, engine, settings, registry, time);
         batchers.add(batcher);
         return batcher;
+    }
+
+    /** Holds the engine on a batch of image {@code BUSY}, so that waiting for company pays; returns its future. */
+    private CompletableFuture<float[]> occupyEngine(DynamicBatcher batcher) throws InterruptedException {
+        engine.block();
+        CompletableFuture<float[]> busy = submit(batcher, BUSY);
+        assertThat(engine.entered.poll(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isEqualTo(1);
+        return busy;
     }
 
     private static ConditionFactory eventually() {
@@ -82,43 +92,78 @@ class DynamicBatcherTest {
     }
 
     @Test
-    void batchClosesAsSoonAsItHoldsMaxBatchSizeImages() {
-        DynamicBatcher batcher = start(4, LONG, 100, 1);
+    void loneRequestOnAnIdleEngineRunsAtOnce() {
+        for (int workers = 1; workers <= 2; workers++) {
+            DynamicBatcher batcher = start(workers, new BatchingSettings(64, LONG, 100, Duration.ofSeconds(10), workers));
+
+            // the clock never moves: nothing may wait for the 1 s window when no batch is running
+            assertThat(submit(batcher, 7)).succeedsWithin(WAIT).isEqualTo(expected(7));
+            assertThat(submit(batcher, 8, 9)).succeedsWithin(WAIT).isEqualTo(expected(8, 9));
+        }
+        assertThat(engine.batches()).containsExactly(List.of(7), List.of(8, 9), List.of(7), List.of(8, 9));
+        assertThat(registry.get(BatcherMetrics.QUEUE_WAIT).tag("version", "2").timer().totalTime(TimeUnit.NANOSECONDS))
+                .isZero();
+    }
+
+    @Test
+    void batchClosesAsSoonAsItHoldsMaxBatchSizeImages() throws Exception {
+        DynamicBatcher batcher = start(4, LONG, 100, 2);
+        CompletableFuture<float[]> busy = occupyEngine(batcher);
 
         List<CompletableFuture<float[]>> futures = new ArrayList<>();
         for (int id = 1; id <= 6; id++) {
             futures.add(submit(batcher, id));
         }
-
-        for (int i = 0; i < 4; i++) {
-            assertThat(futures.get(i)).succeedsWithin(WAIT).isEqualTo(expected(i + 1));
-        }
-        assertThat(engine.batches()).containsExactly(List.of(1, 2, 3, 4)); // the clock never moved
-        assertThat(futures.get(4)).isNotDone();
+        // the second worker waited for company while the engine was busy, and closed the batch when it was full
+        assertThat(engine.entered.poll(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isEqualTo(4);
+        assertThat(engine.batches()).containsExactly(List.of(BUSY), List.of(1, 2, 3, 4)); // the clock never moved
         assertThat(batcher.queueDepth()).isEqualTo(2);
 
-        time.advance(LONG);
-        assertThat(futures.get(5)).succeedsWithin(WAIT).isEqualTo(expected(6));
-        assertThat(engine.batches()).containsExactly(List.of(1, 2, 3, 4), List.of(5, 6));
+        engine.release(); // both batches end: the engine is idle, so the last two run without their window
+        assertThat(busy).succeedsWithin(WAIT);
+        for (int i = 0; i < 6; i++) {
+            assertThat(futures.get(i)).succeedsWithin(WAIT).isEqualTo(expected(i + 1));
+        }
+        assertThat(engine.batches()).containsExactly(List.of(BUSY), List.of(1, 2, 3, 4), List.of(5, 6));
     }
 
     @Test
-    void loneRequestRunsOnceMaxQueueDelayHasPassed() {
+    void partlyFilledBatchWaitsMaxQueueDelayWhileAnotherBatchRuns() throws Exception {
         Duration delay = Duration.ofMillis(2);
-        DynamicBatcher batcher = start(64, delay, 100, 1);
+        DynamicBatcher batcher = start(64, delay, 100, 2);
+        CompletableFuture<float[]> busy = occupyEngine(batcher);
         long enqueuedAt = time.nanoTime();
 
         CompletableFuture<float[]> future = submit(batcher, 7);
         eventually().until(() -> time.hasAlarmAt(enqueuedAt + delay.toNanos())); // worker waits for company
 
         time.advance(Duration.ofMillis(1));
-        assertThat(engine.batches()).isEmpty();
+        assertThat(engine.batches()).containsExactly(List.of(BUSY));
         assertThat(future).isNotDone();
 
         time.advance(Duration.ofMillis(1));
+        assertThat(engine.entered.poll(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isEqualTo(1); // window closed
+        assertThat(busy).isNotDone(); // the first batch is still running
+        engine.release();
         assertThat(future).succeedsWithin(WAIT).isEqualTo(expected(7));
-        assertThat(engine.batches()).containsExactly(List.of(7));
+        assertThat(engine.batches()).containsExactly(List.of(BUSY), List.of(7));
         assertThat(registry.get(BatcherMetrics.QUEUE_WAIT).timer().totalTime(TimeUnit.MILLISECONDS)).isEqualTo(2.0);
+    }
+
+    @Test
+    void partlyFilledBatchRunsAsSoonAsTheRunningBatchEnds() throws Exception {
+        DynamicBatcher batcher = start(64, LONG, 100, 2);
+        CompletableFuture<float[]> busy = occupyEngine(batcher);
+        long enqueuedAt = time.nanoTime();
+
+        CompletableFuture<float[]> waiting = submit(batcher, 7, 8);
+        eventually().until(() -> time.hasAlarmAt(enqueuedAt + LONG.toNanos())); // waits for company
+        assertThat(waiting).isNotDone();
+
+        engine.release(); // the clock never moves: the engine falling idle ends the wait
+        assertThat(busy).succeedsWithin(WAIT).isEqualTo(expected(BUSY));
+        assertThat(waiting).succeedsWithin(WAIT).isEqualTo(expected(7, 8));
+        assertThat(engine.batches()).containsExactly(List.of(BUSY), List.of(7, 8));
     }
 
     @Test
@@ -179,27 +224,27 @@ class DynamicBatcherTest {
     }
 
     @Test
-    void largeRequestIsSplitAcrossBatchesAndAnsweredWholeInOrder() {
+    void largeRequestIsSplitAcrossBatchesAndAnsweredWholeInOrder() throws Exception {
         DynamicBatcher batcher = start(4, LONG, 100, 1);
+        CompletableFuture<float[]> busy = occupyEngine(batcher);
 
         CompletableFuture<float[]> small = submit(batcher, 1, 2, 3);
         CompletableFuture<float[]> large = submit(batcher, range(11, 20));
+        assertThat(batcher.queueDepth()).isEqualTo(13);
 
+        engine.release();
+        assertThat(busy).succeedsWithin(WAIT);
         assertThat(small).succeedsWithin(WAIT).isEqualTo(expected(1, 2, 3));
-        eventually().until(() -> engine.batches().size() == 3);
-        assertThat(large).isNotDone(); // its last image waits for company
-        assertThat(batcher.queueDepth()).isEqualTo(1);
-
-        time.advance(LONG);
         assertThat(large).succeedsWithin(WAIT).isEqualTo(expected(range(11, 20)));
-        assertThat(engine.batches()).containsExactly(
+        assertThat(engine.batches()).containsExactly(List.of(BUSY),
                 List.of(1, 2, 3, 11), List.of(12, 13, 14, 15), List.of(16, 17, 18, 19), List.of(20));
-        assertThat(timerCount("success")).isEqualTo(2);
+        assertThat(timerCount("success")).isEqualTo(3);
     }
 
     @Test
-    void fullQueueRefusesAtOnceWithRetryAfter() {
+    void fullQueueRefusesAtOnceWithRetryAfter() throws Exception {
         DynamicBatcher batcher = start(64, LONG, 4, 1);
+        occupyEngine(batcher); // its image has left the queue
 
         CompletableFuture<float[]> first = submit(batcher, 1, 2, 3);
         CompletableFuture<float[]> refused = submit(batcher, 4, 5);
@@ -211,10 +256,10 @@ class DynamicBatcherTest {
         CompletableFuture<float[]> fits = submit(batcher, 6);
         assertThat(batcher.queueDepth()).isEqualTo(4);
 
-        time.advance(LONG);
+        engine.release();
         assertThat(first).succeedsWithin(WAIT).isEqualTo(expected(1, 2, 3));
         assertThat(fits).succeedsWithin(WAIT).isEqualTo(expected(6));
-        assertThat(engine.batches()).containsExactly(List.of(1, 2, 3, 6));
+        assertThat(engine.batches()).containsExactly(List.of(BUSY), List.of(1, 2, 3, 6));
         assertThat(rejected("queue_full")).isEqualTo(1);
         assertThat(timerCount("rejected")).isEqualTo(1);
     }
@@ -281,23 +326,24 @@ class DynamicBatcherTest {
     }
 
     @Test
-    void engineFailureFailsOnlyItsBatchAndTheNextBatchSucceeds() {
+    void engineFailureFailsOnlyItsBatchAndTheNextBatchSucceeds() throws Exception {
         DynamicBatcher batcher = start(2, LONG, 100, 1);
         engine.failOn(1);
+        CompletableFuture<float[]> busy = occupyEngine(batcher);
 
         CompletableFuture<float[]> a = submit(batcher, 1);
         CompletableFuture<float[]> b = submit(batcher, 2);
+        engine.release();
+        assertThat(busy).succeedsWithin(WAIT);
         for (CompletableFuture<float[]> failed : List.of(a, b)) {
             assertThat(failureOf(failed)).isInstanceOf(BatchingException.class).extracting("reason")
                     .isEqualTo(BatchingException.Reason.ENGINE_FAILED);
             assertThat(failureOf(failed)).cause().hasMessage("boom on image 1");
         }
 
-        CompletableFuture<float[]> c = submit(batcher, 3);
-        CompletableFuture<float[]> d = submit(batcher, 4);
-        assertThat(c).succeedsWithin(WAIT).isEqualTo(expected(3));
-        assertThat(d).succeedsWithin(WAIT).isEqualTo(expected(4));
-        assertThat(engine.batches()).containsExactly(List.of(1, 2), List.of(3, 4));
+        CompletableFuture<float[]> c = submit(batcher, 3, 4);
+        assertThat(c).succeedsWithin(WAIT).isEqualTo(expected(3, 4));
+        assertThat(engine.batches()).containsExactly(List.of(BUSY), List.of(1, 2), List.of(3, 4));
         assertThat(timerCount("failed")).isEqualTo(2);
         assertThat(timerCount("success")).isEqualTo(2);
     }
@@ -316,27 +362,29 @@ class DynamicBatcherTest {
     }
 
     @Test
-    void cancelledRequestLeavesTheQueue() {
+    void cancelledRequestLeavesTheQueue() throws Exception {
         DynamicBatcher batcher = start(64, LONG, 100, 1);
+        occupyEngine(batcher);
         CompletableFuture<float[]> cancelled = submit(batcher, 1, 2, 3);
         assertThat(batcher.queueDepth()).isEqualTo(3);
 
         cancelled.cancel(true);
         assertThat(batcher.queueDepth()).isZero();
         CompletableFuture<float[]> next = submit(batcher, 4);
-        time.advance(LONG);
+        engine.release();
         assertThat(next).succeedsWithin(WAIT);
-        assertThat(engine.batches()).containsExactly(List.of(4));
+        assertThat(engine.batches()).containsExactly(List.of(BUSY), List.of(4));
     }
 
     @Test
     void shutdownDrainsQueuedWorkWithoutWaitingForCompanyAndRefusesNewWork() throws Exception {
-        DynamicBatcher batcher = start(2, LONG, 100, 1);
+        DynamicBatcher batcher = start(2, LONG, 100, 2);
         engine.block();
-        CompletableFuture<float[]> a = submit(batcher, 1);
-        CompletableFuture<float[]> b = submit(batcher, 2);
+        CompletableFuture<float[]> a = submit(batcher, 1, 2); // runs at once on an idle engine, and stays there
         assertThat(engine.entered.poll(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isEqualTo(2);
+        long enqueuedAt = time.nanoTime();
         CompletableFuture<float[]> queued = submit(batcher, 3);
+        eventually().until(() -> time.hasAlarmAt(enqueuedAt + LONG.toNanos())); // the second worker waits for company
 
         CompletableFuture<Boolean> stopped = new CompletableFuture<>();
         new Thread(() -> stopped.complete(batcher.shutdown(Duration.ofSeconds(30))), "test-shutdown").start();
@@ -345,9 +393,10 @@ class DynamicBatcherTest {
         CompletableFuture<float[]> late = submit(batcher, 4);
         assertThat(failureOf(late)).isInstanceOf(BatchingException.class).extracting("reason").isEqualTo(BatchingException.Reason.SHUTDOWN);
 
-        engine.release(); // the clock never moves: the last, lone image must not wait for its window
-        assertThat(a).succeedsWithin(WAIT).isEqualTo(expected(1));
-        assertThat(b).succeedsWithin(WAIT).isEqualTo(expected(2));
+        // the clock never moves and the first batch still runs: shutdown alone ends the wait for company
+        assertThat(engine.entered.poll(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isEqualTo(1);
+        engine.release();
+        assertThat(a).succeedsWithin(WAIT).isEqualTo(expected(1, 2));
         assertThat(queued).succeedsWithin(WAIT).isEqualTo(expected(3));
         assertThat(stopped).succeedsWithin(WAIT).isEqualTo(true);
         assertThat(engine.batches()).containsExactly(List.of(1, 2), List.of(3));
@@ -418,19 +467,23 @@ class DynamicBatcherTest {
     }
 
     @Test
-    void recordsMetricsAndRemovesThemOnClose() {
+    void recordsMetricsAndRemovesThemOnClose() throws Exception {
         DynamicBatcher batcher = start(2, LONG, 100, 1);
         CompletableFuture<float[]> first = submit(batcher, 1);
         CompletableFuture<float[]> second = submit(batcher, 2);
         assertThat(first).succeedsWithin(WAIT);
         assertThat(second).succeedsWithin(WAIT);
+        // first and second may have run apart or together: count from here on
+        double batches = registry.get(BatcherMetrics.COMPUTE).timer().count();
+        engine.entered.clear();
+        occupyEngine(batcher);
         CompletableFuture<float[]> waiting = submit(batcher, 3);
 
         assertThat(timerCount("success")).isEqualTo(2);
         assertThat(registry.get(BatcherMetrics.QUEUE_WAIT).tags("model", "cnn", "version", "1").timer().count())
-                .isEqualTo(2);
-        assertThat(registry.get(BatcherMetrics.COMPUTE).timer().count()).isEqualTo(1);
-        assertThat(registry.get(BatcherMetrics.BATCH_SIZE).summary().count()).isEqualTo(1);
+                .isEqualTo(3); // the busy image's batch has been claimed, so its wait is recorded
+        assertThat(batches).isBetween(1.0, 2.0);
+        assertThat(registry.get(BatcherMetrics.BATCH_SIZE).summary().count()).isEqualTo((long) batches);
         assertThat(registry.get(BatcherMetrics.BATCH_SIZE).summary().totalAmount()).isEqualTo(2);
         assertThat(registry.get(BatcherMetrics.IMAGES).counter().count()).isEqualTo(2);
         assertThat(registry.get(BatcherMetrics.QUEUE_DEPTH).gauge().value()).isEqualTo(1);
@@ -438,6 +491,7 @@ class DynamicBatcherTest {
         batcher.shutdown(Duration.ZERO);
         assertThat(waiting).isDone();
         assertThat(registry.getMeters()).isEmpty();
+        engine.release();
 
         DynamicBatcher next = start(2, new BatchingSettings(2, Duration.ZERO, 100, Duration.ofSeconds(10), 1));
         assertThat(submit(next, 6)).succeedsWithin(WAIT);

@@ -148,11 +148,13 @@ class KubernetesManifestsIT {
     void actuatorExposesWhatTheManifestsUse() {
         assertThat(exposedEndpoints()).contains("health", "prometheus");
         assertThat(lookup(appConfig, "management.endpoint.health.probes.enabled")).isEqualTo(true);
-        // the groups behind /actuator/health/liveness and /readiness; readiness must include the models
+        // the groups behind /actuator/health/liveness and /readiness; readiness must include the models and the
+        // warm-up of the request path (no traffic to a cold JVM)
         assertThat(String.valueOf(lookup(appConfig, "management.endpoint.health.group.liveness.include")))
                 .contains("livenessState");
         assertThat(String.valueOf(lookup(appConfig, "management.endpoint.health.group.readiness.include")))
-                .contains("readinessState").contains("models");
+                .contains("readinessState").contains("models").contains("warmup");
+        assertThat(lookup(clusterConfig, "digitserve.warmup.max-time")).as("the cluster bounds the warm-up").isNotNull();
         assertThat(lookup(clusterConfig, "server.port")).as("the ConfigMap must not move the port").isNull();
     }
 

@@ -21,11 +21,12 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * Readiness and overload over real HTTP: a repository where {@code broken} has no loadable version (so
  * the server is not ready), {@code rows} has a good version 1 and a corrupt version 2, {@code full} has a
- * queue of 2 images, and {@code slow} waits 30 s for company before it runs a batch.
+ * queue of 2 images, and {@code slow} runs one image per engine call, so that a request of 1024 images spends
+ * far longer than a millisecond in its queue (a lone request on an idle engine never waits for company).
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
         "digitserve.models.overrides.full.batching.queue-capacity=2",
-        "digitserve.models.overrides.slow.batching.max-queue-delay=30s"})
+        "digitserve.models.overrides.slow.batching.max-batch-size=1"})
 class OpenInferenceUnavailableIT {
     private static final Path MODELS = TestModels.temporaryRepository("digitserve-v2-unavailable-test", root -> {
         TestModels.writeCorruptCnn(root, "broken", 1);
@@ -103,8 +104,9 @@ class OpenInferenceUnavailableIT {
         HttpTestClient.Response response = http().send(HttpRequest.newBuilder(
                         URI.create("http://localhost:" + port + "/v2/models/slow/infer"))
                 .header("Content-Type", "application/json")
-                .header("X-Request-Timeout-Ms", "200")
-                .POST(HttpRequest.BodyPublishers.ofString(fp32(TestModels.rowImage(4)))));
+                .header("X-Request-Timeout-Ms", "1")
+                .POST(HttpRequest.BodyPublishers.ofString(fp32(java.util.Collections.nCopies(1024,
+                        TestModels.rowImage(4)).toArray(float[][]::new)))));
 
         assertError(response, 503);
         assertThat(response.raw().headers().firstValue("Retry-After")).hasValue("1");

@@ -1,0 +1,37 @@
+package dev.digitserve.model;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+import dev.digitserve.batching.DynamicBatcher;
+import dev.digitserve.inference.Images;
+
+/**
+ * Exercises a freshly loaded version through its own batcher (batches of 1, 8 and the batcher's maximum, several
+ * rounds, requests of a round submitted together so they merge) before the version takes traffic: a hot-swapped
+ * version then answers its first requests at speed. The HTTP layer is already warm by then; what is new is the
+ * engine's native buffers and its batch shapes. Failures are left to the requests that follow: the engine
+ * has already passed {@code ModelLoader}'s check.
+ */
+final class BatcherWarmup {
+    static final int ROUNDS = 5;
+    private static final Duration TIMEOUT = Duration.ofSeconds(30);
+
+    private BatcherWarmup() {
+    }
+
+    static void run(DynamicBatcher batcher) {
+        int[] sizes = {1, Math.min(8, batcher.settings().maxBatchSize()), batcher.settings().maxBatchSize()};
+        for (int round = 0; round < ROUNDS; round++) {
+            List<CompletableFuture<float[]>> answers = new ArrayList<>();
+            for (int size : sizes) {
+                answers.add(batcher.submit(new float[size * Images.PIXELS], size, TIMEOUT));
+            }
+            for (CompletableFuture<float[]> answer : answers) {
+                answer.exceptionally(e -> null).join();
+            }
+        }
+    }
+}
