@@ -154,7 +154,8 @@ public final class ErrorTable {
         if (api == Api.V2 && e instanceof HttpMediaTypeNotSupportedException unsupported) {
             String sent = unsupported.getContentType() == null ? "none" : "'" + unsupported.getContentType() + "'";
             return new ApiError(ProblemType.UNSUPPORTED_MEDIA_TYPE, "unsupported Content-Type " + sent
-                    + ": send the inference request as application/json (the binary tensor extension is not supported)",
+                    + ": send the inference request as application/json, or as application/octet-stream with an "
+                    + "Inference-Header-Content-Length header (binary tensor data extension)",
                     List.of(), unsupported.getHeaders());
         }
         if (api == Api.V2 && e instanceof MissingRequestHeaderException missing) {
@@ -172,7 +173,7 @@ public final class ErrorTable {
     private static String springDetail(ErrorResponse response, int status, Api api, HttpServletRequest request) {
         if (api == Api.V2 && status == 404) {
             return "no such endpoint: " + request.getMethod() + " " + Api.path(request)
-                    + "; the protocol's endpoints are /v2, /v2/health/{live,ready} and /v2/models/{name}[/versions/{version}][/ready|/infer]";
+                    + "; the protocol's endpoints are /v2, /v2/health/{live,ready} and /v2/models/{name}[/versions/{version}][/ready|/infer|/config]";
         }
         HttpHeaders headers = response.getHeaders();
         if (api == Api.V2 && status == 405) {
