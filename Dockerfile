@@ -80,7 +80,8 @@ ENV OPENBLAS_CORETYPE=Haswell \
     DIGITSERVE_LOG_FORMAT=ecs \
     JDK_JAVA_OPTIONS="-XX:MaxRAMPercentage=35 -XX:+ExitOnOutOfMemoryError -Djava.io.tmpdir=/tmp -Dorg.bytedeco.javacpp.cachedir=/var/cache/digitserve/javacpp -Dorg.bytedeco.javacpp.maxbytes=100% -Dorg.bytedeco.javacpp.maxphysicalbytes=250%"
 USER 10001:10001
-EXPOSE 8080
+# 8080: HTTP (v1, V2 REST, actuator); 8081: V2 gRPC (digitserve.grpc.port)
+EXPOSE 8080 8081
 HEALTHCHECK --interval=15s --timeout=3s --start-period=180s --retries=3 \
   CMD ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/${SERVER_PORT:-8080} && printf 'GET /actuator/health/readiness HTTP/1.0\\r\\nHost: localhost\\r\\n\\r\\n' >&3 && head -n 1 <&3 | grep -q '^HTTP/1\\.[01] 200'"]
 LABEL org.opencontainers.image.title="digitserve (CUDA 11.6)"
@@ -106,7 +107,8 @@ ENV OPENBLAS_CORETYPE=Haswell \
     DIGITSERVE_LOG_FORMAT=ecs \
     JDK_JAVA_OPTIONS="-XX:MaxRAMPercentage=35 -XX:+ExitOnOutOfMemoryError -Djava.io.tmpdir=/tmp -Dorg.bytedeco.javacpp.cachedir=/var/cache/digitserve/javacpp -Dorg.bytedeco.javacpp.maxbytes=100% -Dorg.bytedeco.javacpp.maxphysicalbytes=250%"
 USER 10001:10001
-EXPOSE 8080
+# 8080: HTTP (v1, V2 REST, actuator); 8081: V2 gRPC (digitserve.grpc.port)
+EXPOSE 8080 8081
 LABEL org.opencontainers.image.title="digitserve"
 # Readiness, not liveness: "healthy" means every model has a loaded version. bash's /dev/tcp needs no curl.
 HEALTHCHECK --interval=15s --timeout=3s --start-period=180s --retries=3 \

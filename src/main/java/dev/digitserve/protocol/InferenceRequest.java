@@ -11,13 +11,14 @@ import tools.jackson.databind.annotation.JsonDeserialize;
 /**
  * An Open Inference Protocol inference request ({@code $inference_request}), bound leniently: every field
  * is optional here, and {@link InputTensor} and {@link ModelSignature} check what is required and say
- * which field is wrong. Unknown fields are ignored; {@code parameters} are accepted and not interpreted.
+ * which field is wrong. Unknown fields are ignored; of the {@code parameters} only those of the binary tensor
+ * data extension are interpreted ({@link BinaryTensorData}).
  */
 @Schema(name = "InferenceRequest", description = "Open Inference Protocol inference request")
 record InferenceRequest(
         @Schema(description = "Optional request id, echoed in the response", example = "42")
         String id,
-        @Schema(description = "Optional request parameters; accepted, none is interpreted")
+        @Schema(description = "Optional request parameters; `binary_data_output: true` returns every output as binary data")
         Map<String, Object> parameters,
         @ArraySchema(minItems = 1, maxItems = 1, arraySchema = @Schema(description = "Exactly one tensor, named `input`"))
         List<Input> inputs,
@@ -36,7 +37,7 @@ record InferenceRequest(
             @Schema(description = "FP32 or FP64 (values in [0, 1]), or UINT8 (integers 0..255, scaled by 1/255)",
                     allowableValues = {"FP32", "FP64", "UINT8"}, example = "FP32")
             String datatype,
-            @Schema(description = "Optional tensor parameters; accepted, none is interpreted")
+            @Schema(description = "Optional tensor parameters; `binary_data_size: n` = the data follows the JSON header as n bytes")
             Map<String, Object> parameters,
             @Schema(implementation = double[].class,
                     description = "The tensor elements in row-major order, flat or nested exactly like the shape")
@@ -49,7 +50,7 @@ record InferenceRequest(
     record Output(
             @Schema(description = "`probabilities` (CNN) or `scores` (Lasso), or `digit`", example = "digit")
             String name,
-            @Schema(description = "Optional output parameters; accepted, none is interpreted (data is always JSON)")
+            @Schema(description = "Optional output parameters; `binary_data: true` returns this output as binary data")
             Map<String, Object> parameters) {
     }
 }

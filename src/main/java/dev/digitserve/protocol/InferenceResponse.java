@@ -1,6 +1,7 @@
 package dev.digitserve.protocol;
 
 import java.util.List;
+import java.util.Map;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
@@ -23,12 +24,21 @@ record InferenceResponse(
 
     /** {@code $response_output}. */
     @Schema(name = "InferenceResponseOutput")
-    @JsonPropertyOrder({"name", "datatype", "shape", "data"})
+    @JsonPropertyOrder({"name", "datatype", "shape", "parameters", "data"})
+    @JsonInclude(JsonInclude.Include.NON_NULL)
     record Output(
             @Schema(example = "digit") String name,
             @Schema(example = "INT64") String datatype,
             @Schema(example = "[1]") long[] shape,
-            @Schema(implementation = double[].class, description = "The elements, flat, row-major")
+            @Schema(description = "Only for an output sent as binary data: {\"binary_data_size\": bytes}")
+            Map<String, Object> parameters,
+            @Schema(implementation = double[].class,
+                    description = "The elements, flat, row-major; absent when the output follows as binary data")
             Object data) {
+
+        /** An output with its elements in the JSON. */
+        Output(String name, String datatype, long[] shape, Object data) {
+            this(name, datatype, shape, null, data);
+        }
     }
 }

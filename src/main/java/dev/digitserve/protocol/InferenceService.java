@@ -1,5 +1,6 @@
 package dev.digitserve.protocol;
 
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -12,9 +13,10 @@ import dev.digitserve.model.ModelResolver;
 import dev.digitserve.request.InputLimits;
 
 /**
- * Runs a protocol inference request: resolves the model version once, checks the request against it, and
- * hands the images to that version's dynamic batcher through {@link ModelResolver} (the path the v1 API
- * takes too, so V2 requests are batched, bounded and measured exactly like v1 ones).
+ * Runs a protocol inference request, for every binding (REST JSON, REST binary tensor data, gRPC): resolves the
+ * model version once, checks the request against it, and hands the images to that version's dynamic batcher
+ * through {@link ModelResolver} (the path the v1 API takes too, so V2 requests are batched, bounded and measured
+ * exactly like v1 ones).
  *
  * <p>Everything the client must fix is thrown synchronously ({@code InvalidRequestException},
  * {@code UnknownModelException}); the returned future only fails with the batcher's refusals and
@@ -30,18 +32,43 @@ class InferenceService {
         this.maxImages = limits.maxInstances();
     }
 
+    /** Most images one request may carry ({@code digitserve.prediction.max-instances}). */
+    int maxImages() {
+        return maxImages;
+    }
+
     /**
      * @param version null for the served version
      * @param timeout the client's deadline, or null for the configured request timeout
      */
     CompletableFuture<InferenceResponse> infer(String model, Integer version, InferenceRequest request,
                                                Duration timeout) {
+        return infer(model, version, request, null, timeout);
+    }
+
+    /**
+     * As {@link #infer(String, Integer, InferenceRequest, Duration)}, with the binary part of each input
+     * ({@link BinaryTensorData#split}), or null when the request has none.
+     */
+    CompletableFuture<InferenceResponse> infer(String model, Integer version, InferenceRequest request,
+                                               List<ByteBuffer> binary, Duration timeout) {
         LoadedVersion target = resolver.resolve(model, version);
-        Images images = InputTensor.read(request.inputs(), maxImages);
+        Images images = InputTensor.read(request.inputs(), binary, maxImages);
         List<String> outputs = ModelSignature.of(target).select(request.outputs(), model);
-        return resolver.submit(target, version == null, images, timeout)
+        return run(target, version == null, images, outputs, request.id(), timeout);
+    }
+
+    /**
+     * Submits images that a binding has already read and checked against {@code target}.
+     *
+     * @param served  whether the request named no version (it may then be retried on the next served version)
+     * @param outputs output names as {@link ModelSignature#select} returned them
+     */
+    CompletableFuture<InferenceResponse> run(LoadedVersion target, boolean served, Images images, List<String> outputs,
+                                             String id, Duration timeout) {
+        return resolver.submit(target, served, images, timeout)
                 .thenApply(answer -> new InferenceResponse(answer.version().name(),
-                        Integer.toString(answer.version().version()), request.id(),
+                        Integer.toString(answer.version().version()), id,
                         ModelSignature.of(answer.version()).answer(outputs, answer.outputs(), images.count())));
     }
 }

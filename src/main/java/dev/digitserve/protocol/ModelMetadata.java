@@ -2,6 +2,10 @@ package dev.digitserve.protocol;
 
 import java.util.List;
 
+import dev.digitserve.model.LoadedVersion;
+import dev.digitserve.model.ModelRegistry;
+import dev.digitserve.model.ModelStatus;
+import dev.digitserve.model.VersionState;
 import io.swagger.v3.oas.annotations.media.Schema;
 
 /** {@code $metadata_model_response}: a model's name, requestable versions, platform and tensors. */
@@ -20,5 +24,15 @@ record ModelMetadata(
     record Tensor(@Schema(example = "input") String name,
                   @Schema(example = "FP32") String datatype,
                   @Schema(example = "[-1, 784]") long[] shape) {
+    }
+
+    /** The metadata of a loaded version; {@code versions} lists the model's loaded versions. */
+    static ModelMetadata of(LoadedVersion version, ModelRegistry registry) {
+        List<String> versions = registry.status(version.name()).map(ModelStatus::versions).orElse(List.of()).stream()
+                .filter(v -> v.state() == VersionState.LOADED)
+                .map(v -> Integer.toString(v.version()))
+                .toList();
+        ModelSignature signature = ModelSignature.of(version);
+        return new ModelMetadata(version.name(), versions, signature.platform(), signature.inputs(), signature.outputs());
     }
 }

@@ -28,8 +28,12 @@ final class ProtocolDocs {
             `[N, 28, 28]` or `[N, 1, 28, 28]` with 1 <= N <= `digitserve.prediction.max-instances` \
             (default 1,024); `data` in row-major order, flat or nested exactly like the shape. \
             The answer has `probabilities` (CNN) or raw `scores` (Lasso model), FP32 `[N, 10]`, and `digit`, \
-            INT64 `[N]`; the request's `outputs` list selects and orders them (absent = all). `id` is echoed; \
-            `parameters` are accepted and ignored (data is always returned as JSON). \
+            INT64 `[N]`; the request's `outputs` list selects and orders them (absent = all). `id` is echoed. \
+            A body without Content-Type is read as JSON. Binary tensor data extension: with the header \
+            `Inference-Header-Content-Length` the body is that many bytes of JSON request, then the raw \
+            little-endian bytes of each input that has `"parameters": {"binary_data_size": n}`; outputs with \
+            `"parameters": {"binary_data": true}` (or all, with the request parameter `binary_data_output`) follow \
+            the JSON answer as bytes (`application/octet-stream`, `Inference-Header-Content-Length` set). \
             The request is queued on the model version's dynamic batcher, exactly like a v1 request.""";
 
     static final String TIMEOUT = "Optional deadline in milliseconds: a request still queued after it is answered 503 "
@@ -52,7 +56,7 @@ final class ProtocolDocs {
             content = @Content(mediaType = "application/json", schema = @Schema(implementation = ProtocolError.class)))
     @ApiResponse(responseCode = "413", description = "Request body too large",
             content = @Content(mediaType = "application/json", schema = @Schema(implementation = ProtocolError.class)))
-    @ApiResponse(responseCode = "415", description = "Not application/json (the binary tensor extension is not supported)",
+    @ApiResponse(responseCode = "415", description = "Neither application/json nor application/octet-stream (binary tensor data extension)",
             content = @Content(mediaType = "application/json", schema = @Schema(implementation = ProtocolError.class)))
     @ApiResponse(responseCode = "429", description = "Queue full: retry after `Retry-After` seconds",
             headers = @Header(name = "Retry-After", schema = @Schema(type = "integer")),

@@ -177,7 +177,8 @@ public final class ErrorTable {
         if (api == Api.V2) {
             String sent = e.getContentType() == null ? "none" : "'" + e.getContentType() + "'";
             return "unsupported Content-Type " + sent
-                    + ": send the inference request as application/json (the binary tensor extension is not supported)";
+                    + ": send the inference request as application/json, or as application/octet-stream with an "
+                    + "Inference-Header-Content-Length header (binary tensor data extension)";
         }
         String sent = e.getContentType() == null ? "a request without a content type"
                 : "the content type " + e.getContentType();
@@ -190,7 +191,7 @@ public final class ErrorTable {
     private static String springDetail(ErrorResponse response, int status, Api api, HttpServletRequest request) {
         if (api == Api.V2 && status == 404) {
             return "no such endpoint: " + request.getMethod() + " " + Api.path(request)
-                    + "; the protocol's endpoints are /v2, /v2/health/{live,ready} and /v2/models/{name}[/versions/{version}][/ready|/infer]";
+                    + "; the protocol's endpoints are /v2, /v2/health/{live,ready} and /v2/models/{name}[/versions/{version}][/ready|/infer|/config]";
         }
         HttpHeaders headers = response.getHeaders();
         if (api == Api.V2 && status == 405) {

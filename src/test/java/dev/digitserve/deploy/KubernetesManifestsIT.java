@@ -63,6 +63,9 @@ import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPBackendRef;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPPathMatch;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.GRPCBackendRef;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.GRPCRoute;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.GRPCRouteRule;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRoute;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRouteMatch;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRouteRule;
@@ -98,6 +101,7 @@ class KubernetesManifestsIT {
             Map.entry("policy/v1/PodDisruptionBudget", PodDisruptionBudget.class),
             Map.entry("autoscaling/v2/HorizontalPodAutoscaler", HorizontalPodAutoscaler.class),
             Map.entry("gateway.networking.k8s.io/v1/HTTPRoute", HTTPRoute.class),
+            Map.entry("gateway.networking.k8s.io/v1/GRPCRoute", GRPCRoute.class),
             Map.entry("monitoring.coreos.com/v1/ServiceMonitor", GenericKubernetesResource.class),
             Map.entry("monitoring.coreos.com/v1/PrometheusRule", GenericKubernetesResource.class));
 
@@ -435,6 +439,35 @@ class KubernetesManifestsIT {
                 actuatorBase() + "/health/readiness", actuatorBase() + "/prometheus", actuatorBase() + "/info",
                 "/", "/error", "/api/v10", "/v2x")) {
             assertThat(routed(paths, privatePath)).as(privatePath + " stays private").isFalse();
+        }
+    }
+
+    /** The V2 gRPC port: container port, Service port and GRPCRoute agree with digitserve.grpc.port and EXPOSE. */
+    @Test
+    void grpcRouteReachesTheGrpcPortOfTheService() {
+        Object configured = setting("digitserve.grpc.port");
+        int grpcPort = configured == null ? 8081 : Integer.parseInt(configured.toString());
+        assertThat(grpcPort).as("digitserve.grpc.port is enabled").isPositive();
+        Deployment deployment = only(base, Deployment.class);
+        Service service = only(base, Service.class);
+        ServicePort port = servicePort(service, "grpc");
+        IntOrString target = port.getTargetPort();
+        int resolved = target.getIntVal() != null ? target.getIntVal()
+                : namedPort(servingContainer(deployment), target.getStrVal()).getContainerPort();
+        assertThat(resolved).isEqualTo(grpcPort);
+        assertThat(port.getAppProtocol()).isEqualTo("kubernetes.io/h2c");
+        assertThat(dockerfile).contains("EXPOSE " + serverPort() + " " + grpcPort);
+
+        GRPCRoute route = only(base, GRPCRoute.class);
+        assertThat(route.getSpec().getRules()).isNotEmpty();
+        for (GRPCRouteRule rule : route.getSpec().getRules()) {
+            assertThat(rule.getMatches()).extracting(match -> match.getMethod().getService())
+                    .containsOnly("inference.GRPCInferenceService");
+            for (GRPCBackendRef backend : rule.getBackendRefs()) {
+                assertThat(Objects.requireNonNullElse(backend.getKind(), "Service")).isEqualTo("Service");
+                assertThat(backend.getName()).isEqualTo(service.getMetadata().getName());
+                assertThat(backend.getPort()).isEqualTo(port.getPort());
+            }
         }
     }
 

@@ -94,7 +94,7 @@ class OpenInferenceProtocolIT {
     }
 
     @Test
-    void serverMetadataNamesTheServerItsBuildVersionAndNoExtensions() {
+    void serverMetadataNamesTheServerItsBuildVersionAndItsExtensions() {
         HttpTestClient.Response response = http().get("/v2");
 
         assertThat(response.status()).isEqualTo(200);
@@ -107,7 +107,8 @@ class OpenInferenceProtocolIT {
         assertThat(body.get("version").asString())
                 .isEqualTo(http().get("/actuator/info").json().get("build").get("version").asString());
         assertThat(body.get("extensions").isArray()).isTrue();
-        assertThat(body.get("extensions").size()).isZero();
+        assertThat(body.get("extensions").valueStream().map(JsonNode::asString).toList())
+                .containsExactly("binary_tensor_data", "model_configuration");
     }
 
     // ---- model metadata and readiness --------------------------------------------------------------
@@ -333,8 +334,8 @@ class OpenInferenceProtocolIT {
         String body = """
                 {"id": "p", "parameters": {"priority": 1, "tag": "x", "flag": true},
                  "inputs": [{"name": "input", "shape": [1, 784], "datatype": "FP32",
-                             "parameters": {"binary_data_size": 0}, "data": %s}],
-                 "outputs": [{"name": "digit", "parameters": {"binary_data": true}}],
+                             "parameters": {"content_type": "x"}, "data": %s}],
+                 "outputs": [{"name": "digit", "parameters": {"classification": 0}}],
                  "something_else": [1, 2]}""".formatted(flat(row(2)));
 
         HttpTestClient.Response response = http().postJson("/v2/models/rows/infer", body);
@@ -558,7 +559,9 @@ class OpenInferenceProtocolIT {
                 fp32(row(1)).getBytes(StandardCharsets.UTF_8)), 415);
         assertThat(message).contains("application/json");
 
-        assertError(http().post("/v2/models/rows/infer", "application/octet-stream", new byte[] {1, 2, 3}), 415);
+        // octet-stream is the binary tensor data extension, which needs the JSON header's length
+        assertThat(assertError(http().post("/v2/models/rows/infer", "application/octet-stream", new byte[] {1, 2, 3}),
+                400)).contains("Inference-Header-Content-Length");
     }
 
     @Test
