@@ -4,7 +4,10 @@ import java.util.List;
 
 import io.swagger.v3.oas.annotations.media.Schema;
 
-/** {@code $metadata_model_response}: a model's name, requestable versions, platform and tensors. */
+/**
+ * {@code $metadata_model_response}: a model's name, requestable versions, platform and tensors, plus (an
+ * extension the protocol allows) its labels.
+ */
 @Schema(name = "ModelMetadataResponse")
 record ModelMetadata(
         @Schema(example = "cnn") String name,
@@ -13,7 +16,10 @@ record ModelMetadata(
         @Schema(description = "`deeplearning4j_zip` (CNN) or `digitserve_linear` (Lasso)",
                 example = "deeplearning4j_zip") String platform,
         List<Tensor> inputs,
-        List<Tensor> outputs) {
+        List<Tensor> outputs,
+        @Schema(description = "digitserve extension: the model's classes in output order (index = position)",
+                example = "[\"0\", \"1\", \"2\", \"3\", \"4\", \"5\", \"6\", \"7\", \"8\", \"9\"]")
+        List<String> labels) {
 
     /** {@code $metadata_tensor}; -1 marks the batch dimension. */
     @Schema(name = "MetadataTensor")

@@ -147,7 +147,8 @@ class OpenInferenceController {
                 .map(v -> Integer.toString(v.version()))
                 .toList();
         ModelSignature signature = ModelSignature.of(version);
-        return new ModelMetadata(version.name(), versions, signature.platform(), signature.inputs(), signature.outputs());
+        return new ModelMetadata(version.name(), versions, signature.platform(), signature.inputs(), signature.outputs(),
+                signature.labels());
     }
 
     // ---- inference ------------------------------------------------------------------------------------
