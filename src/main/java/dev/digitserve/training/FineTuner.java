@@ -185,5 +185,4 @@ public final class FineTuner {
         }
         return new MnistDataset(total, pixels, labels);
     }
-
 }

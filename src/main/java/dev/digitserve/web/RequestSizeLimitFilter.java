@@ -2,6 +2,7 @@ package dev.digitserve.web;
 
 import java.io.IOException;
 
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
 import org.springframework.stereotype.Component;
@@ -33,9 +34,12 @@ class RequestSizeLimitFilter extends OncePerRequestFilter {
     private final long defaultLimit;
     private final long datasetLimit;
 
-    RequestSizeLimitFilter(WebProperties properties, DatasetsProperties datasets) {
+    /** Without the datasets feature (web slice tests) dataset uploads get the default limit too. */
+    RequestSizeLimitFilter(WebProperties properties, ObjectProvider<DatasetsProperties> datasets) {
         this.defaultLimit = properties.maxRequestSize().toBytes();
-        this.datasetLimit = Math.max(defaultLimit, datasets.maxArchiveSize().toBytes() + MULTIPART_FRAMING);
+        DatasetsProperties datasetProperties = datasets.getIfAvailable();
+        this.datasetLimit = datasetProperties == null ? defaultLimit
+                : Math.max(defaultLimit, datasetProperties.maxArchiveSize().toBytes() + MULTIPART_FRAMING);
     }
 
     @Override
