@@ -52,6 +52,7 @@ RUN chmod -R a+rX,go-w /models
 #  - uid/gid 10001, no login shell, owns nothing but the two writable directories;
 #  - the root file system can be read-only: /tmp and /var/cache/digitserve are the only places
 #    written to (JavaCPP unpacks ND4J's native libraries, hundreds of MB, into its cache dir);
+#  - logs are ECS JSON, one object per line (DIGITSERVE_LOG_FORMAT=ecs; set it empty for plain text);
 #  - heap is a share of the container's memory, not a fixed -Xmx: ND4J keeps its tensors off-heap,
 #    bounded by JavaCPP's maxbytes (100% of the heap) and maxphysicalbytes (whole-process RSS,
 #    250% of the heap, i.e. ~88% of the container at MaxRAMPercentage=35).
@@ -75,6 +76,7 @@ COPY --from=models /models/ ./models/
 COPY --from=build-cuda /workspace/extracted/application/ ./
 ENV OPENBLAS_CORETYPE=Haswell \
     DIGITSERVE_MODELS_DIR=/app/models \
+    DIGITSERVE_LOG_FORMAT=ecs \
     JDK_JAVA_OPTIONS="-XX:MaxRAMPercentage=35 -XX:+ExitOnOutOfMemoryError -Djava.io.tmpdir=/tmp -Dorg.bytedeco.javacpp.cachedir=/var/cache/digitserve/javacpp -Dorg.bytedeco.javacpp.maxbytes=100% -Dorg.bytedeco.javacpp.maxphysicalbytes=250%"
 USER 10001:10001
 EXPOSE 8080
@@ -99,6 +101,7 @@ COPY --from=models /models/ ./models/
 COPY --from=build-cpu /workspace/extracted/application/ ./
 ENV OPENBLAS_CORETYPE=Haswell \
     DIGITSERVE_MODELS_DIR=/app/models \
+    DIGITSERVE_LOG_FORMAT=ecs \
     JDK_JAVA_OPTIONS="-XX:MaxRAMPercentage=35 -XX:+ExitOnOutOfMemoryError -Djava.io.tmpdir=/tmp -Dorg.bytedeco.javacpp.cachedir=/var/cache/digitserve/javacpp -Dorg.bytedeco.javacpp.maxbytes=100% -Dorg.bytedeco.javacpp.maxphysicalbytes=250%"
 USER 10001:10001
 EXPOSE 8080

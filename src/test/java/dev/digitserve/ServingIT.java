@@ -141,7 +141,7 @@ class ServingIT {
         assertThat(predict.get("description").asString()).contains("instances");
         assertThat(predict.get("requestBody").get("content").get("application/json").get("examples")
                 .has("mnist-seven")).isTrue();
-        assertThat(predict.get("description").asString()).contains("PNG or JPEG");
+        assertThat(predict.get("description").asString()).contains("image/png").contains("image/webp");
         assertThat(predict.get("requestBody").get("content").get("image/png").get("schema").get("format").asString())
                 .isEqualTo("binary");
         assertThat(predict.get("requestBody").get("content").get("multipart/form-data").get("schema")

@@ -90,6 +90,8 @@ public final class DynamicBatcher implements AutoCloseable {
     private final BatchingSettings settings;
     private final TimeSource time;
     private final BatcherMetrics metrics;
+    /** Tracing hooks; {@link BatchObserver#NONE} unless the application wires one in. */
+    private final BatchObserver observer;
     private final int maxBatchSize;
     private final long maxQueueDelayNanos;
     private final long requestTimeoutNanos;
@@ -121,6 +123,13 @@ public final class DynamicBatcher implements AutoCloseable {
 
     public DynamicBatcher(String model, int version, InferenceEngine engine, BatchingSettings settings,
                           MeterRegistry registry, TimeSource time) {
+        this(model, version, engine, settings, registry, time, BatchObserver.NONE);
+    }
+
+    /** A batcher that reports each request's queue wait and batch to {@code observer} (see its contract). */
+    public DynamicBatcher(String model, int version, InferenceEngine engine, BatchingSettings settings,
+                          MeterRegistry registry, TimeSource time, BatchObserver observer) {
+        this.observer = Objects.requireNonNull(observer, "observer");
         this.model = Objects.requireNonNull(model, "model");
         this.version = version;
         this.engine = Objects.requireNonNull(engine, "engine");
@@ -173,6 +182,9 @@ public final class DynamicBatcher implements AutoCloseable {
             fail(request, deadlineExceeded(request), Outcome.EXPIRED, Reason.DEADLINE, now);
             return request;
         }
+        // Taken here, on the caller's thread, where its trace context is current; published to the workers by
+        // the enqueue below (under the lock).
+        request.submitted = observer.submitted();
 
         BatchingException refusal = null;
         Reason reason = null;
@@ -514,6 +526,8 @@ public final class DynamicBatcher implements AutoCloseable {
             }
         }
 
+        Object observed = observer == BatchObserver.NONE ? null : observer.batchStarted(model, version, images,
+                members(worker));
         long start = time.nanoTime();
         float[] output = null;
         Throwable failure = null;
@@ -527,6 +541,7 @@ public final class DynamicBatcher implements AutoCloseable {
             failure = t;
         }
         long end = time.nanoTime();
+        observer.batchFinished(observed, failure); // before any future completes: the trace ends before the answer
         metrics.compute.record(end - start, TimeUnit.NANOSECONDS);
         metrics.batchSize.record(images);
 
@@ -564,6 +579,15 @@ public final class DynamicBatcher implements AutoCloseable {
                         Outcome.FAILED, null, end);
             }
         }
+    }
+
+    private static List<BatchObserver.Member> members(Worker worker) {
+        List<BatchObserver.Member> members = new ArrayList<>(worker.slices);
+        for (int i = 0; i < worker.slices; i++) {
+            members.add(new BatchObserver.Member(worker.sliceRequest[i].submitted, worker.sliceLength[i],
+                    worker.sliceStart[i] == 0));
+        }
+        return members;
     }
 
     private void failExpired(Worker worker) {
@@ -700,6 +724,8 @@ public final class DynamicBatcher implements AutoCloseable {
         /** Images whose rows have been copied into output. */
         volatile int answered;
         volatile TimeSource.Alarm alarm;
+        /** What the observer took at submit (e.g. the caller's trace context); set before the request is queued. */
+        Object submitted;
         /** 1 once an outcome has been decided; the future completes right after. */
         volatile int finished;
 

@@ -37,6 +37,13 @@ public record MnistDataset(int count, byte[] pixels, byte[] labels) {
         return out;
     }
 
+    /** One image's pixels as floats in [0, 1], written into {@code out} from {@code offset}. */
+    public void floatsInto(int image, float[] out, int offset) {
+        for (int i = 0, p = image * PIXELS; i < PIXELS; i++, p++) {
+            out[offset + i] = (pixels[p] & 0xff) / 255f;
+        }
+    }
+
     /** The first {@code n} images, or all of them if {@code n} is larger. */
     public MnistDataset head(int n) {
         int k = Math.min(n, count);

@@ -7,7 +7,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
-import java.util.Set;
+import java.util.Optional;
 
 import javax.imageio.IIOException;
 import javax.imageio.ImageIO;
@@ -15,12 +15,21 @@ import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
 import javax.imageio.stream.MemoryCacheImageInputStream;
 
+import dev.digitserve.image.DecodedImage;
+import dev.digitserve.image.ImageFormat;
+import dev.digitserve.image.ImageIoPlugins;
+import dev.digitserve.image.OrientationReader;
+import dev.digitserve.image.UnsupportedImageTypeException;
+
 /**
- * Decodes an uploaded PNG or JPEG into a {@link BufferedImage}, refusing what is unsafe or pointless to
- * decode. What a caller can rely on:
+ * Decodes an uploaded PNG, JPEG, WebP, GIF, BMP or TIFF into a {@link BufferedImage}, refusing what is
+ * unsafe or pointless to decode. What a caller can rely on:
  * <ul>
- * <li>The format is recognised from the content, not from a declared media type; only PNG and JPEG are
- * accepted, anything else is an {@link InvalidImageException}.</li>
+ * <li>The format is recognised from the content's magic bytes ({@link ImageFormat#detect}). A declared
+ * media type, when given, must name an accepted format ({@link UnsupportedImageTypeException}, 415,
+ * otherwise) and agree with the content ({@link InvalidImageException} naming both otherwise). Content
+ * recognised as a refused format (HEIC, AVIF, ...) is an {@link UnsupportedImageTypeException}; content
+ * not recognised at all is an {@link InvalidImageException}.</li>
  * <li>The width and height are read from the header before any pixel is decoded; if width x height
  * exceeds {@link #maxPixels()}, or a side exceeds {@value #MAX_SIDE} pixels (JPEG's own limit), the call
  * fails with {@link ImageTooLargeException} without allocating the pixel buffer, so a small file
@@ -31,9 +40,11 @@ import javax.imageio.stream.MemoryCacheImageInputStream;
  * cause, for logs). The JPEG decoder does not fail on a truncated file: it fills the missing part with grey
  * and reports a warning; any such warning is treated as corruption, because the filled area would look
  * like content.</li>
- * <li>Only the first image of a file is read. Metadata is skipped, so an EXIF orientation is not applied:
- * a phone photo stored sideways stays sideways. Grey, RGB, alpha, palette and 16-bit images are returned
- * as ImageIO decodes them; {@link MnistPreprocessor} turns any of them into luminance.</li>
+ * <li>Only the first image of a file is read (the first frame of a GIF or WebP animation, the first
+ * page of a TIFF). ImageIO skips metadata; the EXIF orientation is read separately by
+ * {@link OrientationReader} (never failing) and returned beside the stored pixels, which are not turned.
+ * Grey, RGB, alpha, palette and 16-bit images are returned as ImageIO decodes them;
+ * {@link MnistPreprocessor} turns any of them into luminance.</li>
  * <li>Nothing touches the disk: the bytes are read through a memory cache (ImageIO's default stream
  * factory would spill to temporary files). No display is needed; it runs headless.</li>
  * <li>Instances are immutable and thread-safe; every call uses its own {@link ImageReader}.</li>
@@ -47,13 +58,12 @@ final class ImageDecoder {
     /** Longest side accepted, whatever the pixel limit: the largest that JPEG can express. */
     public static final int MAX_SIDE = 65_535;
 
-    /** ImageIO format names (lower case) that the service accepts; TIFF, BMP and GIF readers stay unused. */
-    private static final Set<String> ACCEPTED_FORMATS = Set.of("png", "jpeg");
-
     static final String EMPTY = "the image is empty (0 bytes)";
-    static final String UNSUPPORTED = "the data is not a PNG or JPEG image";
+    static final String UNSUPPORTED = "the data is not a PNG, JPEG, WebP, GIF, BMP or TIFF image";
     static final String CORRUPT = "the image could not be decoded: it is truncated, corrupt, "
-            + "or uses a kind of PNG or JPEG that is not supported (such as CMYK JPEG)";
+            + "or uses a variant of its format that is not supported (such as CMYK JPEG)";
+    /** Declared types that say nothing about the format: the content decides. */
+    private static final List<String> UNDECLARED = List.of("", "application/octet-stream", "*/*");
 
     private final long maxPixels;
 
@@ -67,6 +77,7 @@ final class ImageDecoder {
             throw new IllegalArgumentException("maxPixels must be at least 1, got " + maxPixels);
         }
         this.maxPixels = maxPixels;
+        ImageIoPlugins.ensureRegistered();
     }
 
     public long maxPixels() {
@@ -80,11 +91,55 @@ final class ImageDecoder {
      * @throws ImageTooLargeException when the header announces more than {@link #maxPixels()} pixels
      */
     public BufferedImage decode(byte[] bytes) {
+        return decode(bytes, null).image();
+    }
+
+    /**
+     * Decodes the first image in {@code bytes}, checking it against the declared media type, and reads
+     * its EXIF orientation.
+     *
+     * @param declaredType the Content-Type the client sent for these bytes; null, empty or
+     *                     {@code application/octet-stream} when it declared nothing useful
+     * @throws UnsupportedImageTypeException when the declared type or the content is a format not accepted
+     * @throws InvalidImageException         when the bytes are empty, unrecognised, not of the declared
+     *                                       format, truncated or corrupt
+     * @throws ImageTooLargeException        when the header announces more than {@link #maxPixels()} pixels
+     */
+    public DecodedImage decode(byte[] bytes, String declaredType) {
         if (bytes == null || bytes.length == 0) {
             throw new InvalidImageException(EMPTY);
         }
+        ImageFormat format = checkedFormat(bytes, declaredType);
+        return new DecodedImage(pixels(bytes, format), format, OrientationReader.read(bytes, format));
+    }
+
+    private static ImageFormat checkedFormat(byte[] bytes, String declaredType) {
+        String bare = declaredType == null ? "" : declaredType.split(";", 2)[0].trim().toLowerCase(Locale.ROOT);
+        Optional<ImageFormat> declared = Optional.empty();
+        if (!UNDECLARED.contains(bare)) {
+            declared = ImageFormat.forMediaType(bare);
+            if (declared.isEmpty() || !declared.get().isAccepted()) {
+                throw UnsupportedImageTypeException.declared(bare);
+            }
+        }
+        Optional<ImageFormat> detected = ImageFormat.detect(bytes);
+        if (declared.isPresent() && detected.isPresent() && declared.get() != detected.get()) {
+            throw new InvalidImageException("the content type is " + bare + " but the data is a "
+                    + detected.get().displayName() + " image (" + detected.get().mediaType()
+                    + "): send it with the content type that matches the file");
+        }
+        if (detected.isEmpty()) {
+            throw new InvalidImageException(UNSUPPORTED);
+        }
+        if (!detected.get().isAccepted()) {
+            throw UnsupportedImageTypeException.detected(detected.get());
+        }
+        return detected.get();
+    }
+
+    private BufferedImage pixels(byte[] bytes, ImageFormat format) {
         try (ImageInputStream input = new MemoryCacheImageInputStream(new ByteArrayInputStream(bytes))) {
-            ImageReader reader = acceptedReader(input);
+            ImageReader reader = reader(input, format);
             try {
                 return read(reader, input);
             } finally {
@@ -99,16 +154,17 @@ final class ImageDecoder {
         }
     }
 
-    private static ImageReader acceptedReader(ImageInputStream input) {
+    /** A reader of {@code format} that recognises the data (ImageIO's own, stricter, check of the header). */
+    private static ImageReader reader(ImageInputStream input, ImageFormat format) {
         Iterator<ImageReader> readers = ImageIO.getImageReaders(input);
         while (readers.hasNext()) {
             ImageReader reader = readers.next();
-            if (ACCEPTED_FORMATS.contains(formatName(reader))) {
+            if (format.imageIoName().equals(formatName(reader))) {
                 return reader;
             }
             reader.dispose();
         }
-        throw new InvalidImageException(UNSUPPORTED);
+        throw new InvalidImageException(CORRUPT);
     }
 
     private static String formatName(ImageReader reader) {

@@ -96,11 +96,47 @@ final class MnistPreprocessor {
      * @throws NoDigitFoundException when nothing in the picture stands out from the background
      */
     public float[] toMnistInput(BufferedImage image) {
-        return toMnistInput(luminance(image, MAX_WORKING_SIDE));
+        return toMnistInput(image, Orientation.TOP_LEFT);
+    }
+
+    /**
+     * The MNIST input for {@code image} as viewed: its stored pixels turned by {@code orientation} (after
+     * step 1, on the small working picture, where turning is cheap).
+     *
+     * @throws NoDigitFoundException when nothing in the picture stands out from the background
+     */
+    public float[] toMnistInput(BufferedImage image, Orientation orientation) {
+        return toMnistInput(luminance(image, MAX_WORKING_SIDE).oriented(orientation));
+    }
+
+    /**
+     * Steps 1 to 4 only, for a picture of several digits: the cleaned ink of the whole picture as viewed,
+     * for {@link DigitSegmenter} to find the digits in.
+     *
+     * @throws NoDigitFoundException when nothing in the picture stands out from the background
+     */
+    public InkPage inkPage(BufferedImage image, Orientation orientation) {
+        Grey grey = luminance(image, MAX_WORKING_SIDE).oriented(orientation);
+        int viewedWidth = orientation.swapsAxes() ? image.getHeight() : image.getWidth();
+        return new InkPage(grey.width(), grey.height(), ink(grey), Math.max(1, (double) viewedWidth / grey.width()));
+    }
+
+    /** Steps 6 and 7 on one digit that {@link DigitSegmenter} cut out of an {@link #inkPage}. */
+    public float[] toMnistInput(DigitSegmenter.Segment digit) {
+        int m = digit.margin();
+        return centre(digit.crop(), digit.cropWidth(), digit.cropHeight(),
+                new Box(m, m, m + digit.width() - 1, m + digit.height() - 1));
     }
 
     /** Steps 2 to 7 on a grey picture (0 = black, 1 = white). */
     float[] toMnistInput(Grey grey) {
+        float[] ink = ink(grey);
+        Box box = digitBox(ink, grey.width(), grey.height());
+        return centre(ink, grey.width(), grey.height(), box);
+    }
+
+    /** Steps 2 to 4: the picture's ink in [0, 1], 0 = background. */
+    private static float[] ink(Grey grey) {
         int w = grey.width();
         int h = grey.height();
         float[] g = grey.values();
@@ -118,9 +154,7 @@ final class MnistPreprocessor {
                 v[i] /= Math.max(MIN_PAPER, 1 - background[i]);
             }
         }
-        float[] ink = stretch(v);
-        Box box = digitBox(ink, w, h);
-        return centre(ink, w, h, box);
+        return stretch(v);
     }
 
     /** A grey picture, row-major, 0 = black and 1 = white. */
@@ -130,6 +164,12 @@ final class MnistPreprocessor {
                 throw new IllegalArgumentException("grey image of " + width + "x" + height
                         + " needs " + (long) width * height + " values, got " + values.length);
             }
+        }
+
+        /** The picture as viewed, when its pixels are stored with {@code orientation}. */
+        Grey oriented(Orientation orientation) {
+            return orientation.swapsAxes() ? new Grey(height, width, orientation.apply(values, width, height))
+                    : new Grey(width, height, orientation.apply(values, width, height));
         }
     }
 

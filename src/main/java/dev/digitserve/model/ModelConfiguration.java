@@ -3,6 +3,7 @@ package dev.digitserve.model;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
+import dev.digitserve.batching.BatchObserver;
 import dev.digitserve.batching.BatchingProperties;
 import dev.digitserve.inference.NativeBackend;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -17,11 +18,12 @@ class ModelConfiguration {
     }
 
     /** Loads every model version at start-up (before the server accepts traffic) and drains them at shutdown. */
-    @Bean(initMethod = "scan", destroyMethod = "close")
+    @Bean(initMethod = "start", destroyMethod = "close")
     ModelRegistry modelRegistry(ModelRepository repository, ModelsProperties properties, BatchingProperties batching,
+                                BatchObserver batchObserver,
                                 JsonMapper json, MeterRegistry meters) {
         // logs, once, which backend and native binary run and whether oneDNN is active
         NativeBackend.configure();
-        return new ModelRegistry(repository, properties, batching, json, meters);
+        return new ModelRegistry(repository, properties, batching, batchObserver, json, meters);
     }
 }

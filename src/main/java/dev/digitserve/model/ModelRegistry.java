@@ -1,11 +1,14 @@
 package dev.digitserve.model;
 
+import java.io.IOException;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
 import java.util.NavigableSet;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -15,10 +18,13 @@ import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.digitserve.batching.BatchObserver;
 import dev.digitserve.batching.BatchingProperties;
 import dev.digitserve.batching.BatchingSettings;
 import dev.digitserve.batching.DynamicBatcher;
+import dev.digitserve.batching.TimeSource;
 import dev.digitserve.inference.InferenceEngine;
+import dev.digitserve.request.ConflictException;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import tools.jackson.databind.json.JsonMapper;
@@ -46,9 +52,11 @@ public class ModelRegistry implements AutoCloseable {
     private final ModelRepository repository;
     private final ModelLoader loader;
     private final BatchingProperties batching;
+    private final BatchObserver batchObserver;
     private final MeterRegistry meters;
     private final ModelsProperties properties;
     private final Counter loadFailures;
+    private final MeterRegistry removals;
     private final Map<String, ModelEntry> models = new ConcurrentHashMap<>();
     private final ExecutorService drainer = Executors.newSingleThreadExecutor(r -> {
         Thread thread = new Thread(r, "model-drainer");
@@ -57,14 +65,29 @@ public class ModelRegistry implements AutoCloseable {
     });
 
     public ModelRegistry(ModelRepository repository, ModelsProperties properties, BatchingProperties batching,
-                         JsonMapper json, MeterRegistry meters) {
+                         BatchObserver batchObserver, JsonMapper json, MeterRegistry meters) {
         this.repository = repository;
         this.loader = new ModelLoader(repository, json);
         this.batching = batching;
+        this.batchObserver = batchObserver;
         this.meters = meters;
         this.properties = properties;
         this.loadFailures = Counter.builder("digitserve.model.load.failures")
                 .description("Model versions that could not be loaded").register(meters);
+        this.removals = meters;
+        for (String reason : new String[] {REMOVED_BY_REQUEST, REMOVED_BY_RETENTION, REMOVED_FROM_DISK}) {
+            removalCounter(reason);
+        }
+    }
+
+    static final String REMOVALS = "digitserve.model.removals";
+    static final String REMOVED_BY_REQUEST = "deleted";
+    static final String REMOVED_BY_RETENTION = "retention";
+    static final String REMOVED_FROM_DISK = "vanished";
+
+    private Counter removalCounter(String reason) {
+        return Counter.builder(REMOVALS).description("Model versions removed from the registry")
+                .tag("reason", reason).register(removals);
     }
 
     /**
@@ -94,9 +117,18 @@ public class ModelRegistry implements AutoCloseable {
         }
     }
 
-    /** Loads every version that appeared since the last scan and swaps in a new served version. */
+    /**
+     * Loads every version that appeared since the last scan and swaps in a new served version; forgets (and
+     * drains) versions and models whose directories are gone; then applies the retention policy.
+     */
     public synchronized void scan() {
-        for (String name : repository.modelNames()) {
+        List<String> onDiskNames = repository.modelNames();
+        for (String name : List.copyOf(models.keySet())) {
+            if (!onDiskNames.contains(name)) {
+                forgetModel(name);
+            }
+        }
+        for (String name : onDiskNames) {
             ModelEntry before = models.get(name);
             ModelEntry entry = before != null ? before : ModelEntry.empty(name, properties.pinnedVersion(name));
             NavigableSet<Integer> onDisk = repository.versions(name);
@@ -108,6 +140,104 @@ public class ModelRegistry implements AutoCloseable {
             entry = forgetRemoved(entry, onDisk);
             commit(before, entry);
         }
+        applyRetention();
+    }
+
+    /** At start-up: clears what interrupted removals left behind, then loads the repository. */
+    public void start() {
+        removeLeftovers();
+        scan();
+    }
+
+    /** Deletes what removals interrupted by a crash left in the repository; called once, before the first scan. */
+    private void removeLeftovers() {
+        try {
+            int removed = repository.removeLeftovers();
+            if (removed > 0) {
+                log.info("deleted {} directories left behind by interrupted removals", removed);
+            }
+        } catch (IOException e) {
+            log.warn("could not delete leftovers of interrupted removals: {}", e.toString());
+        }
+    }
+
+    /**
+     * Deletes one version: drains it if it is loaded (like a superseded version, so requests already queued on
+     * it are answered), removes its directory atomically and forgets it; the last version takes the model with
+     * it.
+     *
+     * @throws UnknownModelException if there is no such model or version
+     * @throws ConflictException     if the version is served or pinned (the message says which)
+     */
+    public synchronized void delete(String name, int version) {
+        ModelEntry entry = requireModel(name);
+        if (!repository.versions(name).contains(version) && !entry.knows(version)) {
+            throw new UnknownModelException("model '" + name + "' has no version " + version);
+        }
+        if (entry.pinned() != null && entry.pinned() == version) {
+            throw new ConflictException("version " + version + " of '" + name + "' is pinned as the served version;"
+                    + " remove the pin (DELETE /api/v1/models/" + name + "/served-version) or pin another version first");
+        }
+        if (entry.served().map(served -> served.version() == version).orElse(false)) {
+            throw new ConflictException("version " + version + " of '" + name + "' is the served version;"
+                    + " publish or pin another version first");
+        }
+        remove(entry, version, REMOVED_BY_REQUEST);
+    }
+
+    /** Keeps the newest {@code keep-last} versions of each model, plus the served and pinned ones. */
+    private void applyRetention() {
+        Integer keepLast = properties.retention().keepLast();
+        if (keepLast == null) {
+            return;
+        }
+        for (String name : List.copyOf(models.keySet())) {
+            ModelEntry entry = models.get(name);
+            NavigableSet<Integer> onDisk = repository.versions(name);
+            Set<Integer> keep = new HashSet<>(onDisk.descendingSet().stream().limit(keepLast).toList());
+            entry.served().ifPresent(served -> keep.add(served.version()));
+            if (entry.pinned() != null) {
+                keep.add(entry.pinned());
+            }
+            for (int version : onDisk) {
+                if (!keep.contains(version)) {
+                    remove(models.get(name), version, REMOVED_BY_RETENTION);
+                }
+            }
+        }
+    }
+
+    /** Takes a version out of the registry (draining it if loaded), then off the disk. */
+    private void remove(ModelEntry entry, int version, String reason) {
+        TreeMap<Integer, LoadedVersion> loaded = new TreeMap<>(entry.loaded());
+        LoadedVersion removed = loaded.remove(version);
+        ModelEntry without = withoutRecord(new ModelEntry(entry.name(), loaded, entry.failed(), entry.unloaded(),
+                entry.pinned()), version);
+        models.put(entry.name(), without);
+        if (removed != null) {
+            drain(removed, "removed (" + reason + ")");
+        }
+        try {
+            repository.remove(entry.name(), version);
+        } catch (IOException e) {
+            // the version is out of the registry; a half-renamed directory is hidden and deleted at the next start
+            log.error("could not delete the directory of {} version {}: {}", entry.name(), version, e.toString());
+        }
+        if (repository.versions(entry.name()).isEmpty() && without.loaded().isEmpty()) {
+            models.remove(entry.name());
+        }
+        removalCounter(reason).increment();
+        log.info("removed {} version {} ({})", entry.name(), version, reason);
+    }
+
+    /** A model whose directory is gone: drain and forget every version. */
+    private void forgetModel(String name) {
+        ModelEntry entry = models.remove(name);
+        for (LoadedVersion version : entry.loaded().values()) {
+            drain(version, "its model was deleted from the repository");
+            removalCounter(REMOVED_FROM_DISK).increment();
+        }
+        log.info("forgot model {}: its directory is gone", name);
     }
 
     /**
@@ -190,7 +320,7 @@ public class ModelRegistry implements AutoCloseable {
     private DynamicBatcher batcher(String model, int version, InferenceEngine engine) {
         BatchingProperties.Override override = properties.batchingOverride(model);
         BatchingSettings settings = override == null ? batching.settings() : override.applyTo(batching.settings());
-        return new DynamicBatcher(model, version, engine, settings, meters);
+        return new DynamicBatcher(model, version, engine, settings, meters, TimeSource.system(), batchObserver);
     }
 
     private static ModelEntry withoutRecord(ModelEntry entry, int version) {
@@ -211,6 +341,7 @@ public class ModelRegistry implements AutoCloseable {
         for (Integer version : List.copyOf(loaded.keySet())) {
             if (!onDisk.contains(version)) {
                 drain(loaded.remove(version), "deleted from the repository");
+                removalCounter(REMOVED_FROM_DISK).increment();
             }
         }
         return new ModelEntry(entry.name(), loaded, failed, unloaded, entry.pinned());

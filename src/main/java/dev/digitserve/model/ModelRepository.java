@@ -24,7 +24,8 @@ import tools.jackson.databind.json.JsonMapper;
  * ignored (they are in-progress writes). {@link #publish} writes into a hidden temporary directory
  * and renames it into place, so a reader never sees a half-written version. Publishing is serialised
  * within one process; two processes publishing the same model at once make the second one fail
- * rather than overwrite.
+ * rather than overwrite. {@link #remove} renames a version to a hidden name before deleting it, for the
+ * same reason.
  */
 public final class ModelRepository {
     public static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9_-]{0,63}");
@@ -113,6 +114,62 @@ public final class ModelRepository {
                     + " (another writer?); nothing was published", e);
         } finally {
             deleteRecursively(incoming);
+        }
+    }
+
+    /** Prefix of a version (or model) directory on its way out: hidden, so no scan ever loads it. */
+    static final String REMOVING = ".removing-";
+
+    /**
+     * Removes one version's directory: it is first renamed to a hidden name in the same parent (atomic, so a
+     * scan sees the version either whole or not at all), then deleted. When it was the model's last version the
+     * model's directory goes too. A crash between the rename and the delete leaves only a hidden directory, which
+     * {@link #removeLeftovers} deletes at the next start.
+     *
+     * @return false if the version was not there
+     */
+    public synchronized boolean remove(String name, int version) throws IOException {
+        Path dir = versionDirectory(name, version);
+        if (!Files.isDirectory(dir)) {
+            return false;
+        }
+        Path doomed = dir.resolveSibling(REMOVING + version + "-" + System.nanoTime());
+        Files.move(dir, doomed, StandardCopyOption.ATOMIC_MOVE);
+        deleteRecursively(doomed);
+        if (versions(name).isEmpty() && !hasWritesInProgress(root.resolve(name))) {
+            Path modelDir = root.resolve(name);
+            Path doomedModel = root.resolve(REMOVING + name + "-" + System.nanoTime());
+            Files.move(modelDir, doomedModel, StandardCopyOption.ATOMIC_MOVE);
+            deleteRecursively(doomedModel);
+        }
+        return true;
+    }
+
+    /** Deletes what removals interrupted by a crash left behind; returns how many directories it deleted. */
+    public synchronized int removeLeftovers() throws IOException {
+        List<Path> leftovers = new ArrayList<>(hiddenRemovals(root));
+        for (String name : modelNames()) {
+            leftovers.addAll(hiddenRemovals(root.resolve(name)));
+        }
+        for (Path leftover : leftovers) {
+            deleteRecursively(leftover);
+        }
+        return leftovers.size();
+    }
+
+    private static List<Path> hiddenRemovals(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            return List.of();
+        }
+        try (Stream<Path> children = Files.list(dir)) {
+            return children.filter(child -> child.getFileName().toString().startsWith(REMOVING)).toList();
+        }
+    }
+
+    /** A publish (here or in another process sharing the volume) is writing into the model's directory. */
+    private static boolean hasWritesInProgress(Path modelDir) throws IOException {
+        try (Stream<Path> children = Files.list(modelDir)) {
+            return children.anyMatch(child -> child.getFileName().toString().startsWith(".incoming-"));
         }
     }
 

@@ -57,6 +57,20 @@ class ModelsController {
         return registry.unpin(name);
     }
 
+    @org.springframework.web.bind.annotation.DeleteMapping("/{name}/versions/{version}")
+    @org.springframework.web.bind.annotation.ResponseStatus(org.springframework.http.HttpStatus.NO_CONTENT)
+    @Operation(summary = "Delete a version",
+            description = "Unloads the version (requests already queued on it are answered first), removes its"
+                    + " directory atomically and forgets it; deleting the last version removes the model. Refused"
+                    + " with 409 while the version is served or pinned. Requires an API key when keys are configured.")
+    @ApiResponse(responseCode = "204", description = "Deleted")
+    @ApiResponse(responseCode = "404", description = "No such model or version")
+    @ApiResponse(responseCode = "409", description = "The version is served or pinned")
+    void deleteVersion(@PathVariable String name, @PathVariable int version) {
+        ModelResolver.requireValidName(name);
+        registry.delete(name, version);
+    }
+
     @GetMapping("/{name}")
     @Operation(summary = "Describe one model",
             description = "Versions with their state and model cards (metrics measured on the 10k MNIST test set,"

@@ -12,16 +12,34 @@ import dev.digitserve.batching.BatchingProperties;
 /**
  * {@code digitserve.models.*}: where the model repository lives, how often it is rescanned, and
  * per-model overrides ({@code overrides.<name>.version} pins the served version,
- * {@code overrides.<name>.batching.*} replaces the global batching settings for that model).
+ * {@code overrides.<name>.batching.*} replaces the global batching settings for that model), and how many
+ * versions are kept ({@code retention.keep-last}).
  */
 @ConfigurationProperties("digitserve.models")
 public record ModelsProperties(
         @DefaultValue("models") Path dir,
         @DefaultValue("10s") Duration pollInterval,
-        Map<String, ModelOverride> overrides) {
+        Map<String, ModelOverride> overrides,
+        @DefaultValue Retention retention) {
 
     public ModelsProperties {
         overrides = overrides == null ? Map.of() : Map.copyOf(overrides);
+        retention = retention == null ? new Retention(null) : retention;
+    }
+
+    /**
+     * How many versions of each model the repository keeps.
+     *
+     * @param keepLast the newest N versions of each model are kept, plus the served and the pinned one; older
+     *                 ones are deleted after each scan (so after each publish, and at start). Null: keep all.
+     */
+    public record Retention(Integer keepLast) {
+        public Retention {
+            if (keepLast != null && keepLast < 1) {
+                throw new IllegalArgumentException("digitserve.models.retention.keep-last must be at least 1, was "
+                        + keepLast);
+            }
+        }
     }
 
     /** A model's pinned version, if any. */

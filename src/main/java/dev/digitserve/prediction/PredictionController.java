@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
+import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
@@ -22,6 +23,8 @@ import dev.digitserve.request.FieldError;
 import dev.digitserve.request.InputLimits;
 import dev.digitserve.request.InvalidRequestException;
 import dev.digitserve.request.RequestTimeout;
+import dev.digitserve.image.ImageMediaTypes;
+import dev.digitserve.image.UnsupportedImageTypeException;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
 import io.swagger.v3.oas.annotations.media.Content;
@@ -70,7 +73,8 @@ class PredictionController {
         return predictions.predict(name, version, instancesParser.parse(request.getInputStream()), RequestTimeout.parse(timeoutMs));
     }
 
-    @PostMapping(path = {SERVED, VERSIONED}, consumes = {MediaType.IMAGE_PNG_VALUE, MediaType.IMAGE_JPEG_VALUE},
+    @PostMapping(path = {SERVED, VERSIONED}, consumes = {ImageMediaTypes.PNG, ImageMediaTypes.JPEG,
+            ImageMediaTypes.WEBP, ImageMediaTypes.GIF, ImageMediaTypes.BMP, ImageMediaTypes.TIFF},
             produces = MediaType.APPLICATION_JSON_VALUE)
     @Operation(summary = PredictionDocs.SUMMARY, description = PredictionDocs.ALL)
     @PredictionDocs.ErrorResponses
@@ -78,8 +82,10 @@ class PredictionController {
             @PathVariable @Parameter(example = "cnn") String name,
             @PathVariable(required = false) @Parameter(description = PredictionDocs.VERSION, example = "1") Integer version,
             @RequestHeader(name = RequestTimeout.HEADER, required = false) @Parameter(description = PredictionDocs.TIMEOUT) String timeoutMs,
+            @RequestHeader(HttpHeaders.CONTENT_TYPE) String contentType,
             @RequestBody byte[] image) {
-        return predictions.predict(name, version, Images.of(imageReader.toMnistInput(image)), RequestTimeout.parse(timeoutMs));
+        return predictions.predict(name, version, Images.of(imageReader.toMnistInput(image, contentType)),
+                RequestTimeout.parse(timeoutMs));
     }
 
     @PostMapping(path = {SERVED, VERSIONED}, consumes = MediaType.MULTIPART_FORM_DATA_VALUE,
@@ -90,7 +96,7 @@ class PredictionController {
             @PathVariable @Parameter(example = "cnn") String name,
             @PathVariable(required = false) @Parameter(description = PredictionDocs.VERSION, example = "1") Integer version,
             @RequestHeader(name = RequestTimeout.HEADER, required = false) @Parameter(description = PredictionDocs.TIMEOUT) String timeoutMs,
-            @RequestPart("image") @Parameter(description = "one or more images, one digit each") List<MultipartFile> image) {
+            @RequestPart("image") @Parameter(description = PredictionDocs.PARTS) List<MultipartFile> image) {
         return predictions.predict(name, version, uploads(image), RequestTimeout.parse(timeoutMs));
     }
 
@@ -103,9 +109,9 @@ class PredictionController {
         float[] pixels = new float[parts.size() * Images.PIXELS];
         for (int i = 0; i < parts.size(); i++) {
             try {
-                System.arraycopy(imageReader.toMnistInput(parts.get(i).getBytes()), 0, pixels,
-                        i * Images.PIXELS, Images.PIXELS);
-            } catch (InvalidImageException | ImageTooLargeException e) {
+                System.arraycopy(imageReader.toMnistInput(parts.get(i).getBytes(), parts.get(i).getContentType()), 0,
+                        pixels, i * Images.PIXELS, Images.PIXELS);
+            } catch (InvalidImageException | ImageTooLargeException | UnsupportedImageTypeException e) {
                 throw new ImagePartException(i, e);
             } catch (IOException e) {
                 throw new InvalidRequestException("image part " + i + " could not be read");

@@ -8,6 +8,7 @@ import java.util.List;
 
 import org.springframework.http.ProblemDetail;
 
+import dev.digitserve.image.ImageMediaTypes;
 import io.swagger.v3.oas.annotations.media.ArraySchema;
 import io.swagger.v3.oas.annotations.media.Content;
 import io.swagger.v3.oas.annotations.media.Schema;
@@ -26,8 +27,12 @@ final class PredictionDocs {
             `probabilities` (CNN) or raw `scores` (Lasso model).""";
 
     static final String IMAGE = """
-            **Images**: send a PNG or JPEG picture of one handwritten digit as the request body (`image/png`, `image/jpeg`), \
-            or several as `multipart/form-data` parts named `image`. Any size and aspect ratio, colour or grey, \
+            **Images**: send a picture of one handwritten digit as the request body, as `image/png`, `image/jpeg`, \
+            `image/webp`, `image/gif` (first frame), `image/bmp` or `image/tiff` (first page), \
+            or several as `multipart/form-data` parts named `image`. The content type must match the file's \
+            own signature (400 otherwise); HEIC/HEIF, AVIF and other types are refused with 415. \
+            An EXIF `Orientation` (JPEG, PNG `eXIf`, WebP, TIFF) is applied first, as a photo viewer would. \
+            Any size and aspect ratio, colour or grey, \
             dark ink on light paper or light on dark. The service prepares it the way MNIST was made: \
             greyscale; polarity detected from the border and normalised to a bright digit on black; background \
             level removed and contrast stretched; cropped to the digit's bounding box; the longer side scaled to \
@@ -42,6 +47,8 @@ final class PredictionDocs {
     /** springdoc merges the three handlers of a path into one operation, so each carries the whole story. */
     static final String ALL = JSON + "\n\n" + IMAGE;
 
+    static final String PARTS = "one or more images (PNG, JPEG, WebP, GIF, BMP, TIFF), one digit each";
+
     static final String TIMEOUT = "Optional deadline in milliseconds: a request still queued after it is answered 503 "
             + "instead of being computed. Defaults to digitserve.batching.request-timeout.";
 
@@ -54,6 +61,19 @@ final class PredictionDocs {
             List<Object> instances) {
     }
 
+    /** A binary image request body in any accepted format, so that Swagger UI offers a file picker. */
+    @Target({ElementType.METHOD, ElementType.ANNOTATION_TYPE})
+    @Retention(RetentionPolicy.RUNTIME)
+    @io.swagger.v3.oas.annotations.parameters.RequestBody(required = true, content = {
+            @Content(mediaType = ImageMediaTypes.PNG, schema = @Schema(type = "string", format = "binary")),
+            @Content(mediaType = ImageMediaTypes.JPEG, schema = @Schema(type = "string", format = "binary")),
+            @Content(mediaType = ImageMediaTypes.WEBP, schema = @Schema(type = "string", format = "binary")),
+            @Content(mediaType = ImageMediaTypes.GIF, schema = @Schema(type = "string", format = "binary")),
+            @Content(mediaType = ImageMediaTypes.BMP, schema = @Schema(type = "string", format = "binary")),
+            @Content(mediaType = ImageMediaTypes.TIFF, schema = @Schema(type = "string", format = "binary"))})
+    @interface ImageBody {
+    }
+
     @Target(ElementType.METHOD)
     @Retention(RetentionPolicy.RUNTIME)
     @ApiResponse(responseCode = "200", description = "One prediction per image, in request order")
@@ -63,7 +83,7 @@ final class PredictionDocs {
             content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ProblemDetail.class)))
     @ApiResponse(responseCode = "413", description = "Request body or image too large",
             content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ProblemDetail.class)))
-    @ApiResponse(responseCode = "415", description = "Unsupported content type",
+    @ApiResponse(responseCode = "415", description = "Unsupported content type or image format (HEIC, AVIF, ...)",
             content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ProblemDetail.class)))
     @ApiResponse(responseCode = "429", description = "Queue full: retry after the `Retry-After` seconds",
             content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ProblemDetail.class)))

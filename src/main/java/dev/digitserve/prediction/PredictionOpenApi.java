@@ -7,6 +7,7 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.http.MediaType;
 
+import dev.digitserve.image.ImageMediaTypes;
 import dev.digitserve.request.ExampleRequests;
 import io.swagger.v3.oas.models.examples.Example;
 import io.swagger.v3.oas.models.media.BinarySchema;
@@ -31,7 +32,8 @@ class PredictionOpenApi {
             var operation = item.getPost();
             operation.setSummary(PredictionDocs.SUMMARY + (path.contains("/versions/") ? " (given version)" : " (served version)"));
             var content = operation.getRequestBody().getContent();
-            for (String image : new String[] {MediaType.IMAGE_PNG_VALUE, MediaType.IMAGE_JPEG_VALUE}) {
+            for (String image : new String[] {ImageMediaTypes.PNG, ImageMediaTypes.JPEG, ImageMediaTypes.WEBP,
+                    ImageMediaTypes.GIF, ImageMediaTypes.BMP, ImageMediaTypes.TIFF}) {
                 if (content.get(image) != null) {
                     content.get(image).setSchema(new BinarySchema());
                 }

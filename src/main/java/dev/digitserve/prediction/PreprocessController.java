@@ -21,8 +21,10 @@ import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.multipart.MultipartFile;
 
 import dev.digitserve.image.DigitImageReader;
+import dev.digitserve.image.ImageMediaTypes;
 import dev.digitserve.image.ImageTooLargeException;
 import dev.digitserve.image.InvalidImageException;
+import dev.digitserve.image.UnsupportedImageTypeException;
 import dev.digitserve.inference.Images;
 import dev.digitserve.request.FieldError;
 import dev.digitserve.request.InputLimits;
@@ -70,7 +72,8 @@ class PreprocessController {
                              @Schema(description = "784 values, row-major") float[] pixels) {
     }
 
-    @PostMapping(path = PATH, consumes = {MediaType.IMAGE_PNG_VALUE, MediaType.IMAGE_JPEG_VALUE},
+    @PostMapping(path = PATH, consumes = {ImageMediaTypes.PNG, ImageMediaTypes.JPEG, ImageMediaTypes.WEBP,
+            ImageMediaTypes.GIF, ImageMediaTypes.BMP, ImageMediaTypes.TIFF},
             produces = {MediaType.APPLICATION_JSON_VALUE, MediaType.IMAGE_PNG_VALUE})
     @Operation(summary = "Show the 28x28 input the models receive for a picture", description = DESCRIPTION,
             requestBody = @io.swagger.v3.oas.annotations.parameters.RequestBody(required = true, content = {
@@ -79,8 +82,9 @@ class PreprocessController {
     @Responses
     ResponseEntity<Object> preprocessImage(
             @RequestHeader(name = HttpHeaders.ACCEPT, required = false) String accept,
+            @RequestHeader(HttpHeaders.CONTENT_TYPE) String contentType,
             @RequestBody byte[] image) {
-        return answer(imageReader.toMnistInput(image), accept);
+        return answer(imageReader.toMnistInput(image, contentType), accept);
     }
 
     @PostMapping(path = PATH, consumes = MediaType.MULTIPART_FORM_DATA_VALUE,
@@ -96,8 +100,8 @@ class PreprocessController {
         }
         float[] pixels;
         try {
-            pixels = imageReader.toMnistInput(image.get(0).getBytes());
-        } catch (InvalidImageException | ImageTooLargeException e) {
+            pixels = imageReader.toMnistInput(image.get(0).getBytes(), image.get(0).getContentType());
+        } catch (InvalidImageException | ImageTooLargeException | UnsupportedImageTypeException e) {
             // the same shape as predict's multipart errors: errors[].pointer names the part
             throw new ImagePartException(0, e);
         } catch (IOException e) {

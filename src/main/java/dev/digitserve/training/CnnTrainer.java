@@ -21,6 +21,7 @@ import dev.digitserve.inference.CnnEngine;
  * before every iteration.
  */
 public final class CnnTrainer {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(CnnTrainer.class);
     static final int REPORT_EVERY = 20;
 
     private CnnTrainer() {
@@ -51,6 +52,11 @@ public final class CnnTrainer {
         INDArray features = Nd4j.create(data.floats(0, n), new long[] {n, MnistDataset.PIXELS}, 'c');
         INDArray labels = oneHot(data, classes);
         Random shuffler = new Random(parameters.seed());
+        Augmentation augmentation = parameters.augmentation();
+        // its own stream, so that turning augmentation on does not change the order the batches come in
+        Random distortions = new Random(parameters.seed() * 31 + 7);
+        float[] batchPixels = augmentation.enabled() ? new float[batchSize * MnistDataset.PIXELS] : null;
+        long augmentNanos = 0;
         int[] order = new int[n];
         for (int i = 0; i < n; i++) {
             order[i] = i;
@@ -60,6 +66,7 @@ public final class CnnTrainer {
         long iteration = 0;
         Evaluation evaluation = null;
         for (int epoch = 1; epoch <= parameters.epochs(); epoch++) {
+            listener.onEpochStart(epoch, parameters.epochs());
             shuffle(order, shuffler);
             double epochLoss = 0;
             for (int b = 0; b < batchesPerEpoch; b++) {
@@ -69,8 +76,21 @@ public final class CnnTrainer {
                 int from = b * batchSize;
                 int to = Math.min(n, from + batchSize);
                 int[] rows = java.util.Arrays.copyOfRange(order, from, to);
-                try (INDArray x = features.getRows(rows); INDArray y = labels.getRows(rows)) {
-                    network.fit(new DataSet(x, y));
+                if (augmentation.enabled()) {
+                    long augmentStarted = System.nanoTime();
+                    for (int r = 0; r < rows.length; r++) {
+                        data.floatsInto(rows[r], batchPixels, r * MnistDataset.PIXELS);
+                    }
+                    augmentation.augment(batchPixels, rows.length, distortions);
+                    augmentNanos += System.nanoTime() - augmentStarted;
+                    try (INDArray x = Nd4j.create(java.util.Arrays.copyOf(batchPixels, rows.length * MnistDataset.PIXELS),
+                            new long[] {rows.length, MnistDataset.PIXELS}, 'c'); INDArray y = labels.getRows(rows)) {
+                        network.fit(new DataSet(x, y));
+                    }
+                } else {
+                    try (INDArray x = features.getRows(rows); INDArray y = labels.getRows(rows)) {
+                        network.fit(new DataSet(x, y));
+                    }
                 }
                 iteration++;
                 epochLoss += network.score();
@@ -78,6 +98,14 @@ public final class CnnTrainer {
                     listener.onProgress(progress(epoch, parameters, iteration, totalIterations, batchSize, n,
                             epochLoss / (b + 1), started, null));
                 }
+            }
+            if (augmentation.enabled()) {
+                // the cost of artificial data, visible in the log: the distortions alone, against the whole epoch
+                double seconds = augmentNanos / 1e9;
+                log.info(String.format(java.util.Locale.ROOT,
+                        "epoch %d: augmentation %.1f s for %d images (%.0f images/s alone), %.0f%% of the epoch so far",
+                        epoch, seconds, (long) n * epoch, n * (double) epoch / Math.max(1e-9, seconds),
+                        100.0 * augmentNanos / Math.max(1, System.nanoTime() - started)));
             }
             evaluation = Evaluator.evaluate(new CnnEngine(network), test);
             // the epoch's report carries the mean training loss over the epoch, as Keras prints it

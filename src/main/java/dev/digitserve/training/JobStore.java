@@ -42,6 +42,15 @@ final class JobStore {
         }
     }
 
+    /** Deletes one job's record; false if there was none. */
+    boolean delete(String id) {
+        try {
+            return Files.deleteIfExists(dir.resolve(id + ".json"));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot delete training job record " + id, e);
+        }
+    }
+
     /** Every readable record; unreadable files are logged and skipped. */
     List<TrainingJob> loadAll() {
         List<TrainingJob> jobs = new ArrayList<>();

@@ -7,4 +7,8 @@ public interface ProgressListener {
     };
 
     void onProgress(TrainingProgress progress);
+
+    /** An epoch begins (trainers that work in epochs call it before the epoch's first iteration). */
+    default void onEpochStart(int epoch, int epochs) {
+    }
 }

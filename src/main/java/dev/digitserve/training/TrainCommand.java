@@ -18,7 +18,8 @@ import tools.jackson.databind.json.JsonMapper;
  * {@code java -jar digitserve.jar train --model=cnn|lasso [--name=..] [--epochs=12] [--batch-size=128]
  * [--samples=60000] [--seed=42] [--rho=0.95] [--epsilon=1e-7] [--alpha=0.1] [--max-iterations=2000]
  * [--tolerance=1e-4] [--variance-threshold=0.01] [--data-dir=data/mnist] [--models-dir=models]
- * [--fetch=true]}: trains one model with the seed recipe unless told otherwise, evaluates it on the
+ * [--fetch=true] [--augment-rotation=deg --augment-shift=px --augment-scale-min=f --augment-scale-max=f
+ * --augment-elastic-alpha=px --augment-elastic-sigma=px]}: trains one model with the seed recipe unless told otherwise, evaluates it on the
  * test set and publishes it as the next version. It does not start the web server.
  */
 public final class TrainCommand {
@@ -41,7 +42,8 @@ public final class TrainCommand {
         ModelRepository repository = new ModelRepository(Path.of(options.getOrDefault("models-dir", "models")), json);
         ModelTraining training = new ModelTraining(repository, dataDir, json);
         ModelTraining.Published published = switch (model) {
-            case "cnn" -> training.trainCnn(name, request(model, options).cnnParameters(), TrainCommand::log, () -> false);
+            case "cnn" -> training.trainCnn(name, request(model, options).cnnParameters()
+                    .withAugmentation(augmentation(options)), TrainCommand::log, () -> false);
             case "lasso" -> training.trainLasso(name, request(model, options).lassoParameters(), TrainCommand::log, () -> false);
             default -> throw new IllegalArgumentException("--model must be cnn or lasso, not " + model);
         };
@@ -61,6 +63,22 @@ public final class TrainCommand {
                 option(options, "alpha", Double::valueOf), option(options, "max-iterations", Integer::valueOf),
                 option(options, "tolerance", Double::valueOf), option(options, "variance-threshold", Double::valueOf))
                 .withDefaults();
+    }
+
+    /**
+     * {@code --augment-rotation=10 --augment-shift=2 --augment-scale-min=0.9 --augment-scale-max=1.1
+     * --augment-elastic-alpha=20 --augment-elastic-sigma=4}; none given: no augmentation.
+     */
+    static Augmentation augmentation(Map<String, String> options) {
+        Double rotation = option(options, "augment-rotation", Double::valueOf);
+        Double shift = option(options, "augment-shift", Double::valueOf);
+        Double scaleMin = option(options, "augment-scale-min", Double::valueOf);
+        Double scaleMax = option(options, "augment-scale-max", Double::valueOf);
+        Double alpha = option(options, "augment-elastic-alpha", Double::valueOf);
+        Double sigma = option(options, "augment-elastic-sigma", Double::valueOf);
+        return new Augmentation(rotation == null ? 0 : rotation, shift == null ? 0 : shift,
+                scaleMin == null ? 1 : scaleMin, scaleMax == null ? 1 : scaleMax, alpha == null ? 0 : alpha,
+                sigma == null ? 0 : sigma);
     }
 
     private static <T> T option(Map<String, String> options, String key, Function<String, T> parser) {

@@ -1,6 +1,7 @@
 package dev.digitserve.training;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
@@ -26,8 +27,11 @@ import dev.digitserve.model.ModelRegistry;
 import dev.digitserve.request.FieldError;
 import dev.digitserve.request.InvalidRequestException;
 import dev.digitserve.request.NotFoundException;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.tracing.TraceContext;
+import io.micrometer.tracing.Tracer;
 
 /**
  * Runs training jobs one at a time on a single background thread, with a bounded queue of waiting jobs.
@@ -54,7 +58,11 @@ public class TrainingJobService implements AutoCloseable, DatasetUsers {
     private final Clock clock;
     private final Map<String, TrainingJob> jobs = new ConcurrentHashMap<>();
     private final Map<String, AtomicBoolean> cancellations = new ConcurrentHashMap<>();
+    private final Tracer tracer;
+    /** The trace context each queued job was submitted from, for the link on its job span; removed when it runs. */
+    private final Map<String, TraceContext> submittedFrom = new ConcurrentHashMap<>();
     private volatile boolean shuttingDown;
+    private final Counter recordsRemoved;
     private final ExecutorService runner = Executors.newSingleThreadExecutor(r -> {
         Thread thread = new Thread(r, "training-job");
         thread.setDaemon(true);
@@ -63,11 +71,16 @@ public class TrainingJobService implements AutoCloseable, DatasetUsers {
 
     TrainingJobService(ModelTraining training, ModelRegistry registry, JobStore store, TrainingProperties properties,
                        Clock clock, MeterRegistry meters) {
-        this(training, registry, null, store, properties, clock, meters);
+        this(training, registry, null, store, properties, clock, meters, Tracer.NOOP);
     }
 
+    /**
+     * @param datasets where fine-tuning jobs find their data; {@code null} refuses every fine-tuning job
+     * @param tracer records a span per job and per epoch (see {@link TrainingSpans}); {@link Tracer#NOOP} for none
+     */
     TrainingJobService(ModelTraining training, ModelRegistry registry, DatasetService datasets, JobStore store,
-                       TrainingProperties properties, Clock clock, MeterRegistry meters) {
+                       TrainingProperties properties, Clock clock, MeterRegistry meters, Tracer tracer) {
+        this.tracer = tracer;
         this.training = training;
         this.registry = registry;
         this.datasets = datasets;
@@ -82,6 +95,9 @@ public class TrainingJobService implements AutoCloseable, DatasetUsers {
             }
             jobs.put(job.id(), job);
         }
+        this.recordsRemoved = Counter.builder("digitserve.training.jobs.removed")
+                .description("Finished training job records deleted by the retention policy").register(meters);
+        applyRetention();
         for (JobState state : JobState.values()) {
             Gauge.builder("digitserve.training.jobs", jobs, all -> all.values().stream()
                             .filter(job -> job.state() == state).count())
@@ -103,6 +119,10 @@ public class TrainingJobService implements AutoCloseable, DatasetUsers {
                 JobState.QUEUED, null, clock.instant(), null, null, null, null, null);
         update(job);
         cancellations.put(job.id(), new AtomicBoolean());
+        TraceContext caller = tracer.currentTraceContext().context();
+        if (caller != null) {
+            submittedFrom.put(job.id(), caller);
+        }
         runner.execute(() -> run(job.id()));
         return job;
     }
@@ -186,6 +206,8 @@ public class TrainingJobService implements AutoCloseable, DatasetUsers {
             update(job);
         }
         AtomicBoolean cancelled = cancellations.get(id);
+        TrainingSpans spans = TrainingSpans.start(tracer, job, submittedFrom.remove(id), progress -> progressed(id, progress));
+        Throwable failure = null;
         int threadsBefore = Nd4j.getEnvironment().maxThreads();
         try {
             TrainingJobRequest parameters = job.parameters();
@@ -197,7 +219,7 @@ public class TrainingJobService implements AutoCloseable, DatasetUsers {
             if (properties.threads() > 0) {
                 Nd4j.getEnvironment().setMaxThreads(properties.threads());
             }
-            ProgressListener listener = progress -> progressed(id, progress);
+            ProgressListener listener = spans;
             ModelTraining.Published published;
             if (parameters.isFineTuning()) {
                 LabelledImages dataset;
@@ -227,6 +249,7 @@ public class TrainingJobService implements AutoCloseable, DatasetUsers {
             }
             log.info("training job {} stopped{}", id, shuttingDown ? " by shutdown" : ": cancelled");
         } catch (RuntimeException | java.io.IOException | OutOfMemoryError e) {
+            failure = e;
             String reason = e instanceof IllegalStateException || e instanceof IllegalArgumentException
                     ? e.getMessage() : "training failed: " + e.getClass().getSimpleName();
             finish(id, current -> current.failed(JobState.FAILED, reason, clock.instant()));
@@ -235,6 +258,7 @@ public class TrainingJobService implements AutoCloseable, DatasetUsers {
             if (properties.threads() > 0) {
                 Nd4j.getEnvironment().setMaxThreads(threadsBefore);
             }
+            spans.end(jobs.get(id).state(), failure);
         }
     }
 
@@ -249,6 +273,34 @@ public class TrainingJobService implements AutoCloseable, DatasetUsers {
 
     private synchronized void finish(String id, java.util.function.UnaryOperator<TrainingJob> change) {
         update(change.apply(jobs.get(id)));
+        applyRetention();
+    }
+
+    /** Deletes the records of finished jobs beyond {@code keep-jobs} or older than {@code keep-days}. */
+    private synchronized void applyRetention() {
+        TrainingProperties.Retention retention = properties.retention();
+        if (retention.keepJobs() == null && retention.keepDays() == null) {
+            return;
+        }
+        List<TrainingJob> finished = jobs.values().stream().filter(job -> job.state().isFinal())
+                .sorted(Comparator.comparing(TrainingJob::finishedAt, Comparator.nullsFirst(Comparator.naturalOrder()))
+                        .reversed())
+                .toList();
+        Instant cutoff = retention.keepDays() == null ? null
+                : clock.instant().minus(Duration.ofDays(retention.keepDays()));
+        for (int i = 0; i < finished.size(); i++) {
+            TrainingJob job = finished.get(i);
+            boolean tooMany = retention.keepJobs() != null && i >= retention.keepJobs();
+            boolean tooOld = cutoff != null && (job.finishedAt() == null || job.finishedAt().isBefore(cutoff));
+            if (tooMany || tooOld) {
+                store.delete(job.id());
+                jobs.remove(job.id());
+                cancellations.remove(job.id());
+                recordsRemoved.increment();
+                log.info("deleted the record of training job {} ({}, finished {}): retention", job.id(), job.state(),
+                        job.finishedAt());
+            }
+        }
     }
 
     private void update(TrainingJob job) {

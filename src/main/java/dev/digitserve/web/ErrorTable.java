@@ -3,11 +3,13 @@ package dev.digitserve.web;
 import java.util.List;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
+import java.util.stream.Collectors;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.converter.HttpMessageNotReadableException;
+import org.springframework.util.MimeType;
 import org.springframework.web.ErrorResponse;
 import org.springframework.web.HttpMediaTypeNotSupportedException;
 import org.springframework.web.bind.MethodArgumentNotValidException;
@@ -18,6 +20,7 @@ import org.springframework.web.method.annotation.MethodArgumentTypeMismatchExcep
 import dev.digitserve.batching.BatchingException;
 import dev.digitserve.image.ImageTooLargeException;
 import dev.digitserve.image.InvalidImageException;
+import dev.digitserve.image.UnsupportedImageTypeException;
 import dev.digitserve.model.UnknownModelException;
 import dev.digitserve.prediction.ImagePartException;
 import dev.digitserve.request.ConflictException;
@@ -94,6 +97,9 @@ public final class ErrorTable {
         if (e instanceof ImageTooLargeException image) {
             return ApiError.of(ProblemType.IMAGE_TOO_LARGE, image.getMessage());
         }
+        if (e instanceof UnsupportedImageTypeException image) {
+            return ApiError.of(ProblemType.UNSUPPORTED_MEDIA_TYPE, image.getMessage());
+        }
         if (e instanceof InvalidImageException image) {
             return ApiError.of(ProblemType.INVALID_IMAGE, image.getMessage());
         }
@@ -151,11 +157,9 @@ public final class ErrorTable {
             return ApiError.of(ProblemType.INVALID_REQUEST, api == Api.V2
                     ? ProtocolBodyErrors.describe(unreadable) : "the request body is missing or not valid");
         }
-        if (api == Api.V2 && e instanceof HttpMediaTypeNotSupportedException unsupported) {
-            String sent = unsupported.getContentType() == null ? "none" : "'" + unsupported.getContentType() + "'";
-            return new ApiError(ProblemType.UNSUPPORTED_MEDIA_TYPE, "unsupported Content-Type " + sent
-                    + ": send the inference request as application/json (the binary tensor extension is not supported)",
-                    List.of(), unsupported.getHeaders());
+        if (e instanceof HttpMediaTypeNotSupportedException unsupported) {
+            return new ApiError(ProblemType.UNSUPPORTED_MEDIA_TYPE, unsupportedMediaType(unsupported, api), List.of(),
+                    unsupported.getHeaders());
         }
         if (api == Api.V2 && e instanceof MissingRequestHeaderException missing) {
             return ApiError.of(ProblemType.INVALID_REQUEST, "missing header " + missing.getHeaderName());
@@ -166,6 +170,20 @@ public final class ErrorTable {
                     response.getHeaders());
         }
         return null;
+    }
+
+    /** A 415 that names what was sent and what the endpoint accepts, so that the client can fix it. */
+    private static String unsupportedMediaType(HttpMediaTypeNotSupportedException e, Api api) {
+        if (api == Api.V2) {
+            String sent = e.getContentType() == null ? "none" : "'" + e.getContentType() + "'";
+            return "unsupported Content-Type " + sent
+                    + ": send the inference request as application/json (the binary tensor extension is not supported)";
+        }
+        String sent = e.getContentType() == null ? "a request without a content type"
+                : "the content type " + e.getContentType();
+        String accepted = e.getSupportedMediaTypes().stream().map(MimeType::toString).distinct()
+                .collect(Collectors.joining(", "));
+        return accepted.isEmpty() ? sent + " is not supported" : sent + " is not supported here: send one of " + accepted;
     }
 
     /** Spring's details are written for clients ("Request method 'PUT' is not supported."); V2 routing says more. */

@@ -244,6 +244,13 @@ class DatasetsIT {
         assertThat(prediction.has("digit")).isFalse();
         assertThat(prediction.get("probabilities").size()).isEqualTo(12);
 
+        // reading goes through the same labels: the symbol is named, not numbered
+        HttpTestClient.Response read = new HttpTestClient(port).post(
+                "/api/v1/models/symbols/versions/1/read?max-digits=1", "image/png", plus);
+        assertThat(read.status()).as(read.body()).isEqualTo(200);
+        assertThat(read.json().get("text").asString()).as(read.body()).isEqualTo("plus");
+        assertThat(read.json().get("digits").get(0).get("label").asString()).isEqualTo("plus");
+
         MnistDataset test = TestData.testSet();
         JsonNode digit = new HttpTestClient(port).post("/api/v1/models/symbols/versions/1/predict", "image/png",
                 digitPng(test, 0)).json().get("predictions").get(0);

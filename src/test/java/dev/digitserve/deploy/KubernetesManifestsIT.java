@@ -88,17 +88,18 @@ class KubernetesManifestsIT {
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
     /** apiVersion/kind to the typed model class; ServiceMonitor is a CRD with no model in fabric8 8. */
-    private static final Map<String, Class<? extends HasMetadata>> TYPES = Map.of(
-            "v1/ServiceAccount", ServiceAccount.class,
-            "v1/PersistentVolumeClaim", PersistentVolumeClaim.class,
-            "v1/Service", Service.class,
-            "v1/ConfigMap", ConfigMap.class,
-            "apps/v1/Deployment", Deployment.class,
-            "batch/v1/Job", Job.class,
-            "policy/v1/PodDisruptionBudget", PodDisruptionBudget.class,
-            "autoscaling/v2/HorizontalPodAutoscaler", HorizontalPodAutoscaler.class,
-            "gateway.networking.k8s.io/v1/HTTPRoute", HTTPRoute.class,
-            "monitoring.coreos.com/v1/ServiceMonitor", GenericKubernetesResource.class);
+    private static final Map<String, Class<? extends HasMetadata>> TYPES = Map.ofEntries(
+            Map.entry("v1/ServiceAccount", ServiceAccount.class),
+            Map.entry("v1/PersistentVolumeClaim", PersistentVolumeClaim.class),
+            Map.entry("v1/Service", Service.class),
+            Map.entry("v1/ConfigMap", ConfigMap.class),
+            Map.entry("apps/v1/Deployment", Deployment.class),
+            Map.entry("batch/v1/Job", Job.class),
+            Map.entry("policy/v1/PodDisruptionBudget", PodDisruptionBudget.class),
+            Map.entry("autoscaling/v2/HorizontalPodAutoscaler", HorizontalPodAutoscaler.class),
+            Map.entry("gateway.networking.k8s.io/v1/HTTPRoute", HTTPRoute.class),
+            Map.entry("monitoring.coreos.com/v1/ServiceMonitor", GenericKubernetesResource.class),
+            Map.entry("monitoring.coreos.com/v1/PrometheusRule", GenericKubernetesResource.class));
 
     private static Map<String, Object> appConfig;
     private static Map<String, Object> clusterConfig;
@@ -160,14 +161,14 @@ class KubernetesManifestsIT {
     @Test
     void everyManifestParsesWithoutUnknownFields() throws IOException {
         List<Path> files = new ArrayList<>();
-        for (String dir : List.of("base", "overlays/cpu", "overlays/gpu", "training", "examples")) {
+        for (String dir : List.of("base", "overlays/cpu", "overlays/gpu", "training", "examples", "observability")) {
             try (var stream = Files.list(K8S.resolve(dir))) {
                 stream.filter(p -> p.toString().endsWith(".yaml"))
                         .filter(p -> !p.getFileName().toString().equals("kustomization.yaml"))
                         .sorted().forEach(files::add);
             }
         }
-        assertThat(files).hasSizeGreaterThanOrEqualTo(12);
+        assertThat(files).hasSizeGreaterThanOrEqualTo(13);
         for (Path file : files) {
             assertThat(parseTyped(file)).as(file.toString()).isNotEmpty();
         }
@@ -205,7 +206,7 @@ class KubernetesManifestsIT {
 
     @Test
     void kustomizationsReferenceExistingFiles() {
-        for (String dir : List.of("base", "overlays/cpu", "overlays/gpu", "training")) {
+        for (String dir : List.of("base", "overlays/cpu", "overlays/gpu", "training", "observability")) {
             Map<String, Object> kustomization = readMap(K8S.resolve(dir).resolve("kustomization.yaml"));
             assertThat(kustomization.get("kind")).isEqualTo("Kustomization");
             for (String resource : stringList(kustomization, "resources")) {
@@ -288,8 +289,10 @@ class KubernetesManifestsIT {
         assertThat(preStop.get(0)).isEqualTo("sleep");
         long preStopSeconds = Long.parseLong(preStop.get(1));
         assertThat(preStopSeconds).isBetween(1L, 15L);
+        // the connection drain (ShutdownDrain) runs in its own lifecycle phase, before the web server's
+        Duration drain = DurationStyle.detectAndParse(String.valueOf(setting("digitserve.shutdown.drain-time")));
         assertThat(deployment.getSpec().getTemplate().getSpec().getTerminationGracePeriodSeconds())
-                .isGreaterThan(preStopSeconds + shutdownPhase.toSeconds());
+                .isGreaterThan(preStopSeconds + drain.toSeconds() + shutdownPhase.toSeconds());
     }
 
     @Test

@@ -104,7 +104,7 @@ class PreprocessApiTest {
                     .andExpect(status().isBadRequest())
                     .andExpect(content().contentType(MediaType.APPLICATION_PROBLEM_JSON))
                     .andExpect(jsonPath("$.type").value("urn:digitserve:problem:invalid-image"))
-                    .andExpect(jsonPath("$.detail").value(org.hamcrest.Matchers.containsString("not a PNG or JPEG")));
+                    .andExpect(jsonPath("$.detail").value(org.hamcrest.Matchers.containsString("image/png")));
         }
     }
 

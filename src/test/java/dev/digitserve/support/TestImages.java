@@ -277,4 +277,13 @@ public final class TestImages {
         }
         return large;
     }
+
+    /** A committed image fixture from {@code src/test/resources/images/} (see the README there). */
+    public static byte[] resource(String name) {
+        try (java.io.InputStream in = TestImages.class.getResourceAsStream("/images/" + name)) {
+            return in.readAllBytes();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
 }

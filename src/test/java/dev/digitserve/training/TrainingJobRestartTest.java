@@ -26,7 +26,7 @@ class TrainingJobRestartTest {
     private TrainingJobService startService(JobStore store, SimpleMeterRegistry meters) {
         ModelRepository repository = new ModelRepository(models, json);
         return new TrainingJobService(new ModelTraining(repository, models.resolve("no-data"), json), null, store,
-                new TrainingProperties(models.resolve("no-data"), 4, 0), clock, meters);
+                new TrainingProperties(models.resolve("no-data"), 4, 0, null), clock, meters);
     }
 
     @Test
@@ -71,6 +71,38 @@ class TrainingJobRestartTest {
         TrainingJob failed = service.get(job.id()).orElseThrow();
         assertThat(failed.state()).isEqualTo(JobState.FAILED);
         assertThat(failed.failureReason()).contains("MNIST files are not in");
+        service.close();
+    }
+
+    @Test
+    void retentionDeletesTheRecordsOfOldFinishedJobsAtStartAndAfterEachJob() {
+        JobStore store = new JobStore(models.resolve(".jobs"), json);
+        TrainingJobRequest request = new TrainingJobRequest("lasso", true, null, null, null, 100, null, null,
+                null, null, null, null).withDefaults();
+        for (int day = 1; day <= 4; day++) {
+            Instant finished = clock.instant().minus(java.time.Duration.ofDays(day * 3L));
+            store.save(new TrainingJob("old-" + day, "lasso", request, JobState.SUCCEEDED, null, finished, finished,
+                    finished, day, null, null));
+        }
+        store.save(new TrainingJob("queued", "lasso", request, JobState.QUEUED, null,
+                clock.instant().minus(java.time.Duration.ofDays(30)), null, null, null, null, null));
+        SimpleMeterRegistry meters = new SimpleMeterRegistry();
+        ModelRepository repository = new ModelRepository(models, json);
+        TrainingProperties keepTwoOrTenDays = new TrainingProperties(models.resolve("no-data"), 4, 0,
+                new TrainingProperties.Retention(2, 10));
+
+        TrainingJobService service = new TrainingJobService(new ModelTraining(repository, models.resolve("no-data"),
+                json), null, store, keepTwoOrTenDays, clock, meters);
+
+        // old-1 (3 days) and old-2 (6 days) are the newest two and within 10 days; old-3 and old-4 go; the job that
+        // was queued at the stop is now a failed (finished just now) record, and the newest of all
+        assertThat(store.loadAll()).extracting(TrainingJob::id).containsExactlyInAnyOrder("queued", "old-1");
+        assertThat(service.get("old-4")).isEmpty();
+        assertThat(meters.get("digitserve.training.jobs.removed").counter().count()).isEqualTo(3);
+
+        TrainingJob next = service.submit(request);
+        org.awaitility.Awaitility.await().until(() -> service.get(next.id()).orElseThrow().state().isFinal());
+        assertThat(store.loadAll()).extracting(TrainingJob::id).containsExactlyInAnyOrder(next.id(), "queued");
         service.close();
     }
 }

@@ -36,8 +36,9 @@ import dev.digitserve.request.InvalidRequestException;
  * {@code /api/v1} and {@code {"error"}} under {@code /v2}, with the same status and headers, whether a
  * controller, Spring MVC's routing or a servlet filter refused the request.
  */
-@EnableConfigurationProperties({SecurityProperties.class, WebProperties.class})
-@Import(ApiErrorShapesTest.Failing.class) // test classes' nested types are left out of component scanning
+@EnableConfigurationProperties({SecurityProperties.class, WebProperties.class, ShutdownProperties.class})
+// test classes' nested types are left out of component scanning; the drain is what the drain filter reads
+@Import({ApiErrorShapesTest.Failing.class, ShutdownDrain.class})
 @WebMvcTest(controllers = ApiErrorShapesTest.Failing.class, properties = {
         "digitserve.security.api-keys=the-key",
         "digitserve.security.require-key-for-prediction=true",
