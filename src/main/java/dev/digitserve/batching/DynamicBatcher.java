@@ -79,7 +79,6 @@ public final class DynamicBatcher implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(DynamicBatcher.class);
 
     private static final int IN = Images.PIXELS;
-    private static final int OUT = InferenceEngine.OUTPUT_SIZE;
 
     /** Images per second assumed for Retry-After before any batch has been measured: a modest CPU CNN. */
     static final double DEFAULT_THROUGHPUT = 1000.0;
@@ -91,6 +90,8 @@ public final class DynamicBatcher implements AutoCloseable {
     private final String model;
     private final int version;
     private final InferenceEngine engine;
+    /** Outputs per image, the engine's {@link InferenceEngine#classes()}. */
+    private final int out;
     private final BatchingSettings settings;
     private final TimeSource time;
     private final BatcherMetrics metrics;
@@ -139,6 +140,7 @@ public final class DynamicBatcher implements AutoCloseable {
         this.model = Objects.requireNonNull(model, "model");
         this.version = version;
         this.engine = Objects.requireNonNull(engine, "engine");
+        this.out = engine.classes();
         this.settings = Objects.requireNonNull(settings, "settings");
         this.time = Objects.requireNonNull(time, "time");
         Objects.requireNonNull(registry, "registry");
@@ -182,7 +184,7 @@ public final class DynamicBatcher implements AutoCloseable {
         }
         long now = time.nanoTime();
         long timeoutNanos = timeout == null ? requestTimeoutNanos : Math.min(nanos(timeout), requestTimeoutNanos);
-        Request request = new Request(pixels, count, now, now + timeoutNanos);
+        Request request = new Request(pixels, count, out, now, now + timeoutNanos);
         if (timeoutNanos <= 0) {
             fail(request, deadlineExceeded(request), Outcome.EXPIRED, Reason.DEADLINE, now);
             return request;
@@ -547,9 +549,9 @@ public final class DynamicBatcher implements AutoCloseable {
         Throwable failure = null;
         try {
             output = engine.predict(input, images);
-            if (output == null || output.length != images * OUT) {
+            if (output == null || output.length != images * out) {
                 throw new IllegalStateException("engine returned " + (output == null ? "null" : output.length
-                        + " floats") + " for " + images + " images, expected " + images * OUT);
+                        + " floats") + " for " + images + " images, expected " + images * out);
             }
         } catch (Throwable t) { // anything, Errors included: the worker must survive to serve the next batch
             failure = t;
@@ -567,7 +569,7 @@ public final class DynamicBatcher implements AutoCloseable {
                 Request request = worker.sliceRequest[i];
                 int length = worker.sliceLength[i];
                 if (!request.isFinished()) {
-                    System.arraycopy(output, offset * OUT, request.output, worker.sliceStart[i] * OUT, length * OUT);
+                    System.arraycopy(output, offset * out, request.output, worker.sliceStart[i] * out, length * out);
                     // The last slice of a split request to arrive completes it; the atomic add orders the copies
                     // made by other workers before it.
                     if (Request.ANSWERED.addAndGet(request, length) == request.count) {
@@ -743,12 +745,12 @@ public final class DynamicBatcher implements AutoCloseable {
         /** 1 once an outcome has been decided; the future completes right after. */
         volatile int finished;
 
-        Request(float[] pixels, int count, long enqueuedAt, long deadline) {
+        Request(float[] pixels, int count, int outputsPerImage, long enqueuedAt, long deadline) {
             this.pixels = pixels;
             this.count = count;
             this.enqueuedAt = enqueuedAt;
             this.deadline = deadline;
-            this.output = new float[count * OUT];
+            this.output = new float[count * outputsPerImage];
         }
 
         boolean finish() {

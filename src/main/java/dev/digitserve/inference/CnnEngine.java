@@ -15,9 +15,12 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 public final class CnnEngine implements InferenceEngine {
     private final MultiLayerNetwork network;
+    private final int classes;
 
     public CnnEngine(MultiLayerNetwork network) {
         this.network = network;
+        // the output layer's width: 10 for the digit models, one per label for a fine-tuned one
+        this.classes = (int) network.layerSize(network.getnLayers() - 1);
     }
 
     /** Loads a DL4J ModelSerializer file (updater state is not needed for inference and is skipped). */
@@ -41,6 +44,11 @@ public final class CnnEngine implements InferenceEngine {
             output.close();
             return result;
         }
+    }
+
+    @Override
+    public int classes() {
+        return classes;
     }
 
     @Override

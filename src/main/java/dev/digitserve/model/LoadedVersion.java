@@ -15,6 +15,16 @@ public record LoadedVersion(String name, int version, ModelKind kind, ModelCard 
         return engine.classOutput();
     }
 
+    /** The classes in output order ("0".."9" for the digit models). */
+    public java.util.List<String> labels() {
+        return card.labelsOrDigits();
+    }
+
+    /** True when the classes are exactly the digits 0..9, index = digit. */
+    public boolean isDigitModel() {
+        return ModelCard.DIGITS.equals(labels());
+    }
+
     /** Stops the batcher (which finishes the requests it accepted), then frees the engine. */
     @Override
     public void close() {

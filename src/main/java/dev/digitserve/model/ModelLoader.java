@@ -47,6 +47,12 @@ final class ModelLoader {
             throw new ModelLoadException("missing " + kind.weightsFile());
         }
         InferenceEngine engine = openEngine(kind, weights);
+        if (engine.classes() != card.labelsOrDigits().size()) {
+            int classes = engine.classes();
+            engine.close();
+            throw new ModelLoadException("the model has " + classes + " outputs but its card lists "
+                    + card.labelsOrDigits().size() + " labels");
+        }
         try {
             warmUp(engine);
         } catch (RuntimeException e) {
@@ -82,8 +88,8 @@ final class ModelLoader {
 
     private static void warmUp(InferenceEngine engine) {
         float[] outputs = engine.predict(new float[WARM_UP_BATCH * Images.PIXELS], WARM_UP_BATCH);
-        if (outputs.length != WARM_UP_BATCH * InferenceEngine.OUTPUT_SIZE) {
-            throw new IllegalStateException("expected " + WARM_UP_BATCH * InferenceEngine.OUTPUT_SIZE
+        if (outputs.length != WARM_UP_BATCH * engine.classes()) {
+            throw new IllegalStateException("expected " + WARM_UP_BATCH * engine.classes()
                     + " outputs, got " + outputs.length);
         }
         for (float output : outputs) {

@@ -31,15 +31,18 @@ class PredictionService {
     }
 
     private static PredictionResponse toResponse(ModelResolver.Answer answer) {
-        int classes = InferenceEngine.OUTPUT_SIZE;
+        int classes = answer.version().engine().classes();
+        List<String> labels = answer.version().labels();
         float[] outputs = answer.outputs();
         boolean probabilities = answer.classOutput() == InferenceEngine.ClassOutput.PROBABILITIES;
         List<PredictionResponse.Prediction> predictions = new ArrayList<>(answer.count());
         for (int i = 0; i < answer.count(); i++) {
             float[] row = Arrays.copyOfRange(outputs, i * classes, (i + 1) * classes);
-            int digit = ClassificationMetrics.argmax(outputs, classes, i);
-            predictions.add(probabilities ? new PredictionResponse.Prediction(digit, row, null)
-                    : new PredictionResponse.Prediction(digit, null, row));
+            int index = ClassificationMetrics.argmax(outputs, classes, i);
+            String label = labels.get(index);
+            Integer digit = label.length() == 1 && Character.isDigit(label.charAt(0)) ? Integer.valueOf(label) : null;
+            predictions.add(probabilities ? new PredictionResponse.Prediction(label, index, digit, row, null)
+                    : new PredictionResponse.Prediction(label, index, digit, null, row));
         }
         return new PredictionResponse(answer.version().name(), answer.version().version(), predictions);
     }

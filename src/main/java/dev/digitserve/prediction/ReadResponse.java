@@ -11,7 +11,7 @@ import io.swagger.v3.oas.annotations.media.Schema;
 public record ReadResponse(
         @Schema(example = "cnn") String model,
         @Schema(example = "1") int version,
-        @Schema(description = "the digits' labels, left to right", example = "2024") String text,
+        @Schema(description = "the digits' labels, left to right, concatenated", example = "2024") String text,
         List<Digit> digits) {
 
     /**

@@ -169,6 +169,20 @@ final class BinaryTensorData {
             buffer.asLongBuffer().put(longs);
             return buffer.array();
         }
+        if (data instanceof String[] strings) {
+            // BYTES, as the protocol serialises it: each element a 4-byte little-endian length, then its bytes
+            byte[][] encoded = new byte[strings.length][];
+            int size = 0;
+            for (int i = 0; i < strings.length; i++) {
+                encoded[i] = strings[i].getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                size += Integer.BYTES + encoded[i].length;
+            }
+            ByteBuffer buffer = ByteBuffer.allocate(size).order(ByteOrder.LITTLE_ENDIAN);
+            for (byte[] element : encoded) {
+                buffer.putInt(element.length).put(element);
+            }
+            return buffer.array();
+        }
         throw new IllegalArgumentException("no binary form for " + (data == null ? "null" : data.getClass().getSimpleName()));
     }
 }

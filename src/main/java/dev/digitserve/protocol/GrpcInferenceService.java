@@ -157,10 +157,18 @@ class GrpcInferenceService extends GRPCInferenceServiceGrpc.GRPCInferenceService
             }
             if (error != null) {
                 call.onError(GrpcStatuses.of(error));
-            } else {
-                call.onNext(message(result, raw));
-                call.onCompleted();
+                return;
             }
+            ModelInferResponse message;
+            try {
+                message = message(result, raw);
+            } catch (RuntimeException encoding) {
+                // never leave the call open: the client would wait for its deadline, or forever without one
+                call.onError(GrpcStatuses.of(encoding));
+                return;
+            }
+            call.onNext(message);
+            call.onCompleted();
         });
     }
 
@@ -267,6 +275,10 @@ class GrpcInferenceService extends GRPCInferenceServiceGrpc.GRPCInferenceService
                 } else if (output.data() instanceof long[] longs) {
                     for (long value : longs) {
                         contents.addInt64Contents(value);
+                    }
+                } else if (output.data() instanceof String[] strings) {
+                    for (String value : strings) {
+                        contents.addBytesContents(ByteString.copyFromUtf8(value));
                     }
                 }
                 tensor.setContents(contents);

@@ -8,7 +8,10 @@ import dev.digitserve.model.ModelStatus;
 import dev.digitserve.model.VersionState;
 import io.swagger.v3.oas.annotations.media.Schema;
 
-/** {@code $metadata_model_response}: a model's name, requestable versions, platform and tensors. */
+/**
+ * {@code $metadata_model_response}: a model's name, requestable versions, platform and tensors, plus (an
+ * extension the protocol allows) its labels.
+ */
 @Schema(name = "ModelMetadataResponse")
 record ModelMetadata(
         @Schema(example = "cnn") String name,
@@ -17,7 +20,10 @@ record ModelMetadata(
         @Schema(description = "`deeplearning4j_zip` (CNN) or `digitserve_linear` (Lasso)",
                 example = "deeplearning4j_zip") String platform,
         List<Tensor> inputs,
-        List<Tensor> outputs) {
+        List<Tensor> outputs,
+        @Schema(description = "digitserve extension: the model's classes in output order (index = position)",
+                example = "[\"0\", \"1\", \"2\", \"3\", \"4\", \"5\", \"6\", \"7\", \"8\", \"9\"]")
+        List<String> labels) {
 
     /** {@code $metadata_tensor}; -1 marks the batch dimension. */
     @Schema(name = "MetadataTensor")
@@ -33,6 +39,7 @@ record ModelMetadata(
                 .map(v -> Integer.toString(v.version()))
                 .toList();
         ModelSignature signature = ModelSignature.of(version);
-        return new ModelMetadata(version.name(), versions, signature.platform(), signature.inputs(), signature.outputs());
+        return new ModelMetadata(version.name(), versions, signature.platform(), signature.inputs(), signature.outputs(),
+                signature.labels());
     }
 }

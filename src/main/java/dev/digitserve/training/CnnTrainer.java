@@ -33,15 +33,24 @@ public final class CnnTrainer {
 
     public static Result train(MnistDataset train, MnistDataset test, CnnParameters parameters,
                                ProgressListener listener, BooleanSupplier cancelled) {
-        MnistDataset data = train.head(parameters.trainingSamples());
+        return fit(CnnArchitecture.build(parameters), train.head(parameters.trainingSamples()), MnistDataset.CLASSES,
+                test, parameters, listener, cancelled);
+    }
+
+    /**
+     * Trains {@code network} on all of {@code data}, whose labels are indices below {@code classes} (the width of
+     * the network's output layer), evaluating on {@code test} after every epoch. The fine-tuning path hands in a
+     * network built by DL4J's transfer-learning API; the seed recipe a fresh one.
+     */
+    public static Result fit(MultiLayerNetwork network, MnistDataset data, int classes, MnistDataset test,
+                             CnnParameters parameters, ProgressListener listener, BooleanSupplier cancelled) {
         int n = data.count();
         int batchSize = parameters.batchSize();
         int batchesPerEpoch = (n + batchSize - 1) / batchSize;
         long totalIterations = (long) batchesPerEpoch * parameters.epochs();
 
-        MultiLayerNetwork network = CnnArchitecture.build(parameters);
         INDArray features = Nd4j.create(data.floats(0, n), new long[] {n, MnistDataset.PIXELS}, 'c');
-        INDArray labels = oneHot(data);
+        INDArray labels = oneHot(data, classes);
         Random shuffler = new Random(parameters.seed());
         Augmentation augmentation = parameters.augmentation();
         // its own stream, so that turning augmentation on does not change the order the batches come in
@@ -118,12 +127,12 @@ public final class CnnTrainer {
                 samplesSeen / seconds, seconds, remaining, testAccuracy);
     }
 
-    private static INDArray oneHot(MnistDataset data) {
-        float[] oneHot = new float[data.count() * MnistDataset.CLASSES];
+    private static INDArray oneHot(MnistDataset data, int classes) {
+        float[] oneHot = new float[data.count() * classes];
         for (int i = 0; i < data.count(); i++) {
-            oneHot[i * MnistDataset.CLASSES + data.label(i)] = 1;
+            oneHot[i * classes + data.label(i)] = 1;
         }
-        return Nd4j.create(oneHot, new long[] {data.count(), MnistDataset.CLASSES}, 'c');
+        return Nd4j.create(oneHot, new long[] {data.count(), classes}, 'c');
     }
 
     private static void shuffle(int[] order, Random random) {

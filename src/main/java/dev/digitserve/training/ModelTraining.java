@@ -8,12 +8,15 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
 
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.util.ModelSerializer;
 
 import dev.digitserve.data.Mnist;
 import dev.digitserve.data.MnistDataset;
+import dev.digitserve.datasets.LabelledImages;
 import dev.digitserve.evaluation.Evaluation;
 import dev.digitserve.evaluation.Evaluator;
+import dev.digitserve.inference.CnnEngine;
 import dev.digitserve.inference.LassoPipeline;
 import dev.digitserve.inference.LinearEngine;
 import dev.digitserve.model.LibraryVersions;
@@ -74,21 +77,87 @@ public final class ModelTraining {
                         directory.resolve(ModelKind.LASSO.weightsFile()).toFile(), pipeline));
     }
 
+    /**
+     * The card of the version a fine-tuning job would start from.
+     *
+     * @throws IllegalArgumentException when there is no such version or it is not a CNN
+     */
+    public ModelCard baseCard(String model, int version) {
+        ModelCard card;
+        try {
+            card = repository.readCard(model, version);
+        } catch (IOException | RuntimeException e) {
+            throw new IllegalArgumentException("model " + model + " has no readable version " + version);
+        }
+        if (!ModelKind.CNN.id().equals(card.kind())) {
+            throw new IllegalArgumentException("model " + model + " version " + version + " is a " + card.kind()
+                    + " model; fine-tuning starts from a CNN");
+        }
+        return card;
+    }
+
+    /**
+     * Fine-tunes {@code base} on a dataset (plus the first {@code trainingSamples} MNIST training digits with
+     * {@code include: mnist}) with DL4J's transfer-learning API ({@link FineTuner}), evaluates it on the dataset's
+     * held-out images (and the MNIST test set), and publishes it under {@code name} with its labels and origin.
+     */
+    public Published fineTune(String name, TrainingJobRequest request, LabelledImages dataset,
+                              ProgressListener listener, BooleanSupplier cancelled) throws IOException {
+        TrainingJobRequest.Base base = request.base();
+        ModelCard baseCard = baseCard(base.model(), base.version());
+        MultiLayerNetwork baseNetwork = CnnEngine.load(repository.versionDirectory(base.model(), base.version())
+                .resolve(ModelKind.CNN.weightsFile())).network();
+        boolean withMnist = "mnist".equals(request.include());
+        CnnParameters parameters = request.cnnParameters();
+        FineTuner.Plan plan = FineTuner.plan(dataset,
+                withMnist ? Mnist.train(dataDir).head(parameters.trainingSamples()) : null,
+                withMnist ? Mnist.test(dataDir) : null, parameters.seed());
+        MultiLayerNetwork network = FineTuner.network(baseNetwork, baseCard.labelsOrDigits(), plan.labels(),
+                request.freeze(), parameters.seed(), TrainingJobRequest.FINE_TUNE_LEARNING_RATE);
+        CnnTrainer.Result result = CnnTrainer.fit(network, plan.train(), plan.labels().size(), plan.evaluationSet(),
+                parameters, listener, cancelled);
+        CnnEngine engine = new CnnEngine(result.network());
+        Map<String, Evaluation> evaluations = new LinkedHashMap<>();
+        plan.evaluations().forEach((set, data) -> evaluations.put(set, Evaluator.evaluate(engine, data)));
+
+        ModelCard.Training training = new ModelCard.Training(plan.train().count(), parameters.epochs(),
+                parameters.batchSize(), parameters.seed(), "Adam(learningRate=" + TrainingJobRequest.FINE_TUNE_LEARNING_RATE
+                + ") on " + ("features".equals(request.freeze()) ? "the layers after the frozen features" : "every layer"),
+                seconds(result.duration()), json.convertValue(request, Map.class));
+        ModelCard.FineTuning origin = new ModelCard.FineTuning(base.model(), base.version(), dataset.manifest().id(),
+                dataset.manifest().sha256(), request.freeze(), request.include(), plan.datasetSamples(),
+                plan.mnistSamples());
+        Map<String, String> digests = new LinkedHashMap<>();
+        dataset.manifest().sha256().forEach((file, sha) -> digests.put("datasets/" + dataset.manifest().id() + "/" + file, sha));
+        if (withMnist) {
+            digests.putAll(Mnist.digests(dataDir));
+        }
+        return publish(name, cancelled, directory -> ModelSerializer.writeModel(result.network(),
+                        directory.resolve(ModelKind.CNN.weightsFile()).toFile(), false),
+                v -> new ModelCard(name, v, ModelKind.CNN.id(), Instant.now(), ModelCard.Input.mnist(), training, digests,
+                        LibraryVersions.current(), result.evaluation(), plan.labels(), origin, evaluations));
+    }
+
     private interface WeightsWriter {
         void write(Path directory) throws IOException;
     }
 
     private Published publish(String name, ModelKind kind, ModelCard.Training training, Evaluation evaluation,
                               BooleanSupplier cancelled, WeightsWriter weights) throws IOException {
+        Map<String, String> digests = new LinkedHashMap<>(Mnist.digests(dataDir));
+        return publish(name, cancelled, weights, v -> new ModelCard(name, v, kind.id(), Instant.now(),
+                ModelCard.Input.mnist(), training, digests, LibraryVersions.current(), evaluation));
+    }
+
+    private Published publish(String name, BooleanSupplier cancelled, WeightsWriter weights,
+                              java.util.function.IntFunction<ModelCard> cardOf) throws IOException {
         if (cancelled.getAsBoolean()) {
             throw new TrainingCancelledException();
         }
-        Map<String, String> digests = new LinkedHashMap<>(Mnist.digests(dataDir));
         ModelCard[] card = new ModelCard[1];
         int version = repository.publish(name, (directory, v) -> {
             weights.write(directory);
-            card[0] = new ModelCard(name, v, kind.id(), Instant.now(), ModelCard.Input.mnist(), training,
-                    digests, LibraryVersions.current(), evaluation);
+            card[0] = cardOf.apply(v);
             repository.writeCard(directory, card[0]);
         });
         return new Published(name, version, card[0]);

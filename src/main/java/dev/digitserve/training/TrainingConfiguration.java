@@ -6,6 +6,7 @@ import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
+import dev.digitserve.datasets.DatasetService;
 import dev.digitserve.model.ModelRegistry;
 import dev.digitserve.model.ModelRepository;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -17,12 +18,12 @@ class TrainingConfiguration {
 
     /** Job records live beside the models, in a hidden directory the repository scanner skips. */
     @Bean(destroyMethod = "close")
-    TrainingJobService trainingJobService(ModelRepository repository, ModelRegistry registry,
+    TrainingJobService trainingJobService(ModelRepository repository, ModelRegistry registry, DatasetService datasets,
                                           TrainingProperties properties, JsonMapper json, MeterRegistry meters,
                                           ObjectProvider<Tracer> tracer) {
         ModelTraining training = new ModelTraining(repository, properties.dataDir(), json);
         JobStore store = new JobStore(repository.root().resolve(".jobs"), json);
-        return new TrainingJobService(training, registry, store, properties, Clock.systemUTC(), meters,
+        return new TrainingJobService(training, registry, datasets, store, properties, Clock.systemUTC(), meters,
                 tracer.getIfAvailable(() -> Tracer.NOOP));
     }
 }

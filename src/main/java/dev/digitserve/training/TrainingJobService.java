@@ -19,7 +19,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.digitserve.data.Mnist;
+import dev.digitserve.datasets.DatasetService;
+import dev.digitserve.datasets.DatasetUsers;
+import dev.digitserve.datasets.LabelledImages;
+import dev.digitserve.model.LoadedVersion;
 import dev.digitserve.model.ModelRegistry;
+import dev.digitserve.request.FieldError;
+import dev.digitserve.request.InvalidRequestException;
+import dev.digitserve.request.NotFoundException;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -34,12 +41,18 @@ import io.micrometer.tracing.Tracer;
  * a queued job ends it at once; a running one stops before its next iteration and publishes nothing.
  * A successful job's version is published atomically, then the registry is asked to load it: with
  * {@code promote} it becomes the served version; without, the currently served version is pinned first.
+ *
+ * <p>A fine-tuning job is checked when it is submitted (its dataset exists, its base is a CNN version; a base
+ * without a version gets the one served now, recorded in the job) and reads its dataset when it starts. While a
+ * job is queued or running its dataset cannot be deleted ({@link DatasetUsers}); a dataset deleted in the instant
+ * between the submission's check and the job's registration makes the job fail with a clear reason.
  */
-public class TrainingJobService implements AutoCloseable {
+public class TrainingJobService implements AutoCloseable, DatasetUsers {
     private static final Logger log = LoggerFactory.getLogger(TrainingJobService.class);
 
     private final ModelTraining training;
     private final ModelRegistry registry;
+    private final DatasetService datasets;
     private final JobStore store;
     private final TrainingProperties properties;
     private final Clock clock;
@@ -58,15 +71,19 @@ public class TrainingJobService implements AutoCloseable {
 
     TrainingJobService(ModelTraining training, ModelRegistry registry, JobStore store, TrainingProperties properties,
                        Clock clock, MeterRegistry meters) {
-        this(training, registry, store, properties, clock, meters, Tracer.NOOP);
+        this(training, registry, null, store, properties, clock, meters, Tracer.NOOP);
     }
 
-    /** @param tracer records a span per job and per epoch (see {@link TrainingSpans}); {@link Tracer#NOOP} for none */
-    TrainingJobService(ModelTraining training, ModelRegistry registry, JobStore store, TrainingProperties properties,
-                       Clock clock, MeterRegistry meters, Tracer tracer) {
+    /**
+     * @param datasets where fine-tuning jobs find their data; {@code null} refuses every fine-tuning job
+     * @param tracer records a span per job and per epoch (see {@link TrainingSpans}); {@link Tracer#NOOP} for none
+     */
+    TrainingJobService(ModelTraining training, ModelRegistry registry, DatasetService datasets, JobStore store,
+                       TrainingProperties properties, Clock clock, MeterRegistry meters, Tracer tracer) {
         this.tracer = tracer;
         this.training = training;
         this.registry = registry;
+        this.datasets = datasets;
         this.store = store;
         this.properties = properties;
         this.clock = clock;
@@ -95,6 +112,9 @@ public class TrainingJobService implements AutoCloseable {
             throw new TrainingQueueFullException(properties.maxQueuedJobs());
         }
         TrainingJobRequest parameters = request.withDefaults();
+        if (parameters.isFineTuning()) {
+            parameters = checkFineTuning(parameters);
+        }
         TrainingJob job = new TrainingJob(UUID.randomUUID().toString(), parameters.model(), parameters,
                 JobState.QUEUED, null, clock.instant(), null, null, null, null, null);
         update(job);
@@ -105,6 +125,42 @@ public class TrainingJobService implements AutoCloseable {
         }
         runner.execute(() -> run(job.id()));
         return job;
+    }
+
+    /** The request with its base version resolved; 400 naming the field when the dataset or base is unusable. */
+    private TrainingJobRequest checkFineTuning(TrainingJobRequest parameters) {
+        if (datasets == null || datasets.get(parameters.dataset()).isEmpty()) {
+            throw invalid("dataset", "no dataset with id '" + parameters.dataset() + "'");
+        }
+        TrainingJobRequest.Base base = parameters.base();
+        int version;
+        if (base.version() != null) {
+            version = base.version();
+        } else {
+            version = registry == null ? -1 : registry.served(base.model()).map(LoadedVersion::version).orElse(-1);
+            if (version < 0) {
+                throw invalid("base", "model '" + base.model() + "' has no served version; name one in base.version");
+            }
+        }
+        try {
+            training.baseCard(base.model(), version);
+        } catch (IllegalArgumentException e) {
+            throw invalid("base", e.getMessage());
+        }
+        return parameters.withBase(new TrainingJobRequest.Base(base.model(), version));
+    }
+
+    private static InvalidRequestException invalid(String field, String why) {
+        return new InvalidRequestException(why, List.of(new FieldError(field, why)));
+    }
+
+    /** The queued or running job that trains on the dataset, if any. */
+    @Override
+    public String userOf(String datasetId) {
+        return jobs.values().stream()
+                .filter(job -> !job.state().isFinal() && datasetId.equals(job.parameters().dataset()))
+                .findFirst().map(job -> "training job " + job.id() + " (" + job.state().name().toLowerCase() + ")")
+                .orElse(null);
     }
 
     public Optional<TrainingJob> get(String id) {
@@ -154,18 +210,30 @@ public class TrainingJobService implements AutoCloseable {
         Throwable failure = null;
         int threadsBefore = Nd4j.getEnvironment().maxThreads();
         try {
-            if (!Mnist.isPresent(properties.dataDir())) {
+            TrainingJobRequest parameters = job.parameters();
+            boolean needsMnist = !parameters.isFineTuning() || "mnist".equals(parameters.include());
+            if (needsMnist && !Mnist.isPresent(properties.dataDir())) {
                 throw new IllegalStateException("the MNIST files are not in " + properties.dataDir()
                         + "; run the build (./mvnw verify) or the train command once to fetch them");
             }
             if (properties.threads() > 0) {
                 Nd4j.getEnvironment().setMaxThreads(properties.threads());
             }
-            TrainingJobRequest parameters = job.parameters();
             ProgressListener listener = spans;
-            ModelTraining.Published published = "cnn".equals(parameters.model())
-                    ? training.trainCnn(parameters.model(), parameters.cnnParameters(), listener, cancelled::get)
-                    : training.trainLasso(parameters.model(), parameters.lassoParameters(), listener, cancelled::get);
+            ModelTraining.Published published;
+            if (parameters.isFineTuning()) {
+                LabelledImages dataset;
+                try {
+                    dataset = datasets.load(parameters.dataset());
+                } catch (NotFoundException e) {
+                    throw new IllegalStateException("dataset " + parameters.dataset() + " no longer exists");
+                }
+                published = training.fineTune(parameters.model(), parameters, dataset, listener, cancelled::get);
+            } else if ("cnn".equals(parameters.model())) {
+                published = training.trainCnn(parameters.model(), parameters.cnnParameters(), listener, cancelled::get);
+            } else {
+                published = training.trainLasso(parameters.model(), parameters.lassoParameters(), listener, cancelled::get);
+            }
             if (!Boolean.TRUE.equals(parameters.promote())) {
                 registry.keepServing(parameters.model());
             }

@@ -2,11 +2,13 @@ package dev.digitserve.web;
 
 import java.io.IOException;
 
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
 import org.springframework.stereotype.Component;
 import org.springframework.web.filter.OncePerRequestFilter;
 
+import dev.digitserve.datasets.DatasetsProperties;
 import dev.digitserve.request.RequestTooLargeException;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ReadListener;
@@ -19,20 +21,32 @@ import jakarta.servlet.http.HttpServletResponse;
 /**
  * Refuses request bodies over {@code digitserve.web.max-request-size} with 413: at once when the
  * {@code Content-Length} says so, and while reading when a chunked body grows past it. Multipart uploads
- * are limited the same way by {@code spring.servlet.multipart.*}.
+ * are limited the same way by {@code spring.servlet.multipart.*}. Dataset uploads ({@code POST /api/v1/datasets})
+ * get {@code digitserve.datasets.max-archive-size} plus room for the multipart framing instead; the datasets
+ * feature checks the parts themselves against that limit.
  */
 @Component
 @Order(Ordered.HIGHEST_PRECEDENCE + 10)
 class RequestSizeLimitFilter extends OncePerRequestFilter {
-    private final long limit;
+    /** Boundaries, part headers and the name field of a dataset upload. */
+    private static final long MULTIPART_FRAMING = 64 * 1024;
 
-    RequestSizeLimitFilter(WebProperties properties) {
-        this.limit = properties.maxRequestSize().toBytes();
+    private final long defaultLimit;
+    private final long datasetLimit;
+
+    /** Without the datasets feature (web slice tests) dataset uploads get the default limit too. */
+    RequestSizeLimitFilter(WebProperties properties, ObjectProvider<DatasetsProperties> datasets) {
+        this.defaultLimit = properties.maxRequestSize().toBytes();
+        DatasetsProperties datasetProperties = datasets.getIfAvailable();
+        this.datasetLimit = datasetProperties == null ? defaultLimit
+                : Math.max(defaultLimit, datasetProperties.maxArchiveSize().toBytes() + MULTIPART_FRAMING);
     }
 
     @Override
     protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
             throws ServletException, IOException {
+        long limit = "POST".equals(request.getMethod()) && "/api/v1/datasets".equals(Api.path(request))
+                ? datasetLimit : defaultLimit;
         if (request.getContentLengthLong() > limit) {
             String detail = "the request body is " + request.getContentLengthLong() + " bytes; the limit is "
                     + limit + " bytes";

@@ -86,13 +86,19 @@ class TracingBatchObserverTest {
     }
 
     @Test
-    void oneBatchServingTwoRequestsIsLinkedToBothAndEachRequestGetsItsQueueWait() {
+    void oneBatchServingTwoRequestsIsLinkedToBothAndEachRequestGetsItsQueueWait() throws InterruptedException {
         DynamicBatcher batcher = start(3);
+        // an untraced request holds the engine, so that the next two queue up and share one batch
+        engine.block();
+        CompletableFuture<float[]> busy = batcher.submit(images(9), 1, null);
+        assertThat(engine.entered.poll(WAIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)).isEqualTo(1);
         Observation first = Observation.start("first", observations);
         Observation second = Observation.start("second", observations);
 
         CompletableFuture<float[]> a = submitIn(first, batcher, 1);
-        CompletableFuture<float[]> b = submitIn(second, batcher, 2, 3); // fills the batch: it runs now
+        CompletableFuture<float[]> b = submitIn(second, batcher, 2, 3); // fills the next batch
+        engine.release();
+        assertThat(busy).succeedsWithin(WAIT);
         assertThat(a).succeedsWithin(WAIT).isEqualTo(expected(1));
         assertThat(b).succeedsWithin(WAIT).isEqualTo(expected(2, 3));
         first.stop();

@@ -70,7 +70,10 @@ import tools.jackson.databind.JsonNode;
         "digitserve.prediction.max-instances=4096",
         "digitserve.web.max-request-size=4MB",
         "digitserve.models.overrides.narrow.batching.queue-capacity=2",
-        "digitserve.models.overrides.tiny.batching.queue-capacity=20000"})
+        "digitserve.models.overrides.tiny.batching.queue-capacity=20000",
+        // one image per engine call: the queued load then lasts long enough for a short deadline to pass in it,
+        // however fast the machine (the tiny network takes microseconds per image in a batch)
+        "digitserve.models.overrides.tiny.batching.max-batch-size=1"})
 class GrpcInferenceIT {
     private static final Path MODELS = TestModels.temporaryRepository("digitserve-v2-grpc", root -> {
         TestModels.writeRowLasso(root, "rows", 1);
@@ -190,7 +193,7 @@ class GrpcInferenceIT {
         assertThat(metadata.getInputs(0).getName()).isEqualTo("input");
         assertThat(metadata.getInputs(0).getShapeList()).containsExactly(-1L, 784L);
         assertThat(metadata.getOutputsList()).extracting(ModelMetadataResponse.TensorMetadata::getName)
-                .containsExactly("scores", "digit");
+                .containsExactly("scores", "digit", "label");
         StatusRuntimeException unknown = failure(() -> stub.modelMetadata(
                 ModelMetadataRequest.newBuilder().setName("rows").setVersion("7").build()));
         assertThat(unknown.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND);
@@ -277,11 +280,21 @@ class GrpcInferenceIT {
         ModelInferResponse response = stub.modelInfer(ModelInferRequest.newBuilder().setModelName("rows")
                 .addInputs(input("UINT8", 3, 784))
                 .addRawInputContents(uint8(row(0), row(4), row(9))).build());
-        assertThat(response.getRawOutputContentsCount()).isEqualTo(2);
+        // scores, digit and (since models carry labels) label, each as raw bytes
+        assertThat(response.getRawOutputContentsCount()).isEqualTo(3);
         assertThat(response.getOutputs(0).hasContents()).isFalse();
         assertThat(response.getRawOutputContents(0).size()).isEqualTo(3 * 10 * 4);
         ByteBuffer digits = response.getRawOutputContents(1).asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
         assertThat(new long[] {digits.getLong(), digits.getLong(), digits.getLong()}).containsExactly(0, 4, 9);
+        assertThat(response.getOutputs(2).getDatatype()).isEqualTo("BYTES");
+        ByteBuffer labels = response.getRawOutputContents(2).asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
+        java.util.List<String> read = new java.util.ArrayList<>();
+        while (labels.hasRemaining()) {
+            byte[] label = new byte[labels.getInt()];
+            labels.get(label);
+            read.add(new String(label, java.nio.charset.StandardCharsets.UTF_8));
+        }
+        assertThat(read).containsExactly("0", "4", "9");
     }
 
     @Test
@@ -375,7 +388,7 @@ class GrpcInferenceIT {
     }
 
     /**
-     * While the CNN works through 12,288 queued images, a one-image request with a 50 ms deadline expires in the
+     * While the CNN works through 16,384 queued images, one per engine call (more than 4,096 still waiting), a one-image request with a 50 ms deadline expires in the
      * queue: DEADLINE_EXCEEDED, counted as a deadline refusal by the server, and never computed.
      */
     @Test
@@ -391,10 +404,10 @@ class GrpcInferenceIT {
         }
         ModelInferRequest big = ModelInferRequest.newBuilder().setModelName("tiny")
                 .addInputs(input("UINT8", images.length, 784)).addRawInputContents(uint8(images)).build();
-        for (int i = 0; i < 3; i++) {
+        for (int i = 0; i < 4; i++) {
             load.add(async.modelInfer(big));
         }
-        await().atMost(Duration.ofSeconds(30)).until(() -> queueDepth(http, "tiny") > 0);
+        await().atMost(Duration.ofSeconds(30)).until(() -> queueDepth(http, "tiny") > 4096);
 
         StatusRuntimeException late = failure(() -> stub.withDeadlineAfter(50, TimeUnit.MILLISECONDS)
                 .modelInfer(fp32("tiny", row(1))));
@@ -406,7 +419,7 @@ class GrpcInferenceIT {
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
                 counter(http, "digitserve_inference_rejected_total", "tiny", "reason=\"deadline\""))
                 .isEqualTo(deadlinesBefore + 1));
-        assertThat(V2.imagesCounted(http, "tiny", 1)).isEqualTo(imagesBefore + 3 * 4096);
+        assertThat(V2.imagesCounted(http, "tiny", 1)).isEqualTo(imagesBefore + load.size() * 4096);
     }
 
     private static double queueDepth(HttpTestClient http, String model) {

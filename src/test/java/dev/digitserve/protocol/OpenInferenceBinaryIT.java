@@ -215,7 +215,8 @@ class OpenInferenceBinaryIT {
         assertThat(digit.get("datatype").asString()).isEqualTo("INT64");
         assertThat(digit.get("parameters").get("binary_data_size").asInt()).isEqualTo(3 * 8);
         ByteBuffer binary = response.binary();
-        assertThat(binary.remaining()).isEqualTo(3 * 10 * 4 + 3 * 8);
+        // scores, digits, then the labels as BYTES (a 4-byte length and one character each)
+        assertThat(binary.remaining()).isEqualTo(3 * 10 * 4 + 3 * 8 + 3 * (4 + 1));
         float[] rowScores = new float[30];
         binary.asFloatBuffer().get(rowScores);
         binary.position(120);

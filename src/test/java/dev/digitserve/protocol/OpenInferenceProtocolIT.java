@@ -119,7 +119,9 @@ class OpenInferenceProtocolIT {
                 {"name": "rows", "versions": ["1", "2"], "platform": "digitserve_linear",
                  "inputs": [{"name": "input", "datatype": "FP32", "shape": [-1, 784]}],
                  "outputs": [{"name": "scores", "datatype": "FP32", "shape": [-1, 10]},
-                             {"name": "digit", "datatype": "INT64", "shape": [-1]}]}""");
+                             {"name": "digit", "datatype": "INT64", "shape": [-1]},
+                             {"name": "label", "datatype": "BYTES", "shape": [-1]}],
+                 "labels": ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"]}""");
 
         HttpTestClient.Response served = http().get("/v2/models/rows");
         assertThat(served.status()).isEqualTo(200);
@@ -137,7 +139,9 @@ class OpenInferenceProtocolIT {
                 {"name": "tiny", "versions": ["1"], "platform": "deeplearning4j_zip",
                  "inputs": [{"name": "input", "datatype": "FP32", "shape": [-1, 784]}],
                  "outputs": [{"name": "probabilities", "datatype": "FP32", "shape": [-1, 10]},
-                             {"name": "digit", "datatype": "INT64", "shape": [-1]}]}""");
+                             {"name": "digit", "datatype": "INT64", "shape": [-1]},
+                             {"name": "label", "datatype": "BYTES", "shape": [-1]}],
+                 "labels": ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"]}""");
 
         assertThat(http().get("/v2/models/tiny").json()).isEqualTo(expected);
         assertThat(http().get("/v2/models/tiny/versions/1").json()).isEqualTo(expected);
@@ -228,7 +232,7 @@ class OpenInferenceProtocolIT {
         assertThat(body.get("model_version").isString()).isTrue();
         assertThat(body.get("model_version").asString()).isEqualTo("2");
         JsonNode outputs = body.get("outputs");
-        assertThat(outputs.size()).isEqualTo(2);
+        assertThat(outputs.size()).isEqualTo(3);
 
         JsonNode scores = outputs.get(0);
         assertThat(scores.propertyNames()).containsExactlyInAnyOrder("name", "datatype", "shape", "data");
@@ -243,6 +247,7 @@ class OpenInferenceProtocolIT {
 
         JsonNode digit = outputs.get(1);
         assertThat(digit).isEqualTo(json("{\"name\": \"digit\", \"datatype\": \"INT64\", \"shape\": [2], \"data\": [3, 0]}"));
+        assertThat(outputs.get(2)).isEqualTo(json("{\"name\": \"label\", \"datatype\": \"BYTES\", \"shape\": [2], \"data\": [\"3\", \"0\"]}"));
     }
 
     @Test
@@ -264,7 +269,7 @@ class OpenInferenceProtocolIT {
                         request(null, tensor("FP32", new long[] {1, 784}, flat(row(5))), List.of()))
                 .json().get("outputs");
 
-        assertThat(outputs.size()).isEqualTo(2);
+        assertThat(outputs.size()).isEqualTo(3);
     }
 
     static Stream<Arguments> everyAcceptedShapeFlatAndNested() {
@@ -532,7 +537,7 @@ class OpenInferenceProtocolIT {
                         "malformed JSON"),
                 // outputs
                 Arguments.of("unknown output", request(null, tensor("FP32", new long[] {1, 784}, ONE), List.of("output0")),
-                        "outputs[0].name: model 'rows' has no output \"output0\"; its outputs are scores and digit"),
+                        "outputs[0].name: model 'rows' has no output \"output0\"; its outputs are scores, digit, label"),
                 Arguments.of("the CNN's output from the linear model", request(null, tensor("FP32", new long[] {1, 784}, ONE),
                         List.of("digit", "probabilities")), "outputs[1].name: model 'rows' has no output \"probabilities\""),
                 Arguments.of("output twice", request(null, tensor("FP32", new long[] {1, 784}, ONE), List.of("digit", "digit")),
