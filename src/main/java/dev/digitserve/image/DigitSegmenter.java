@@ -240,37 +240,12 @@ public final class DigitSegmenter {
                 x1 = Arrays.copyOf(x1, capacity);
                 y1 = Arrays.copyOf(y1, capacity);
             }
-            int minX = w;
-            int minY = h;
-            int maxX = -1;
-            int maxY = -1;
-            int head = 0;
-            int tail = 0;
-            queue[tail++] = start;
-            labels[start] = id;
-            while (head < tail) {
-                int p = queue[head++];
-                int px = p % w;
-                int py = p / w;
-                minX = Math.min(minX, px);
-                maxX = Math.max(maxX, px);
-                minY = Math.min(minY, py);
-                maxY = Math.max(maxY, py);
-                for (int ny = Math.max(0, py - 1); ny <= Math.min(h - 1, py + 1); ny++) {
-                    for (int nx = Math.max(0, px - 1); nx <= Math.min(w - 1, px + 1); nx++) {
-                        int q = ny * w + nx;
-                        if (labels[q] == 0 && ink[q] >= INK_LEVEL) {
-                            labels[q] = id;
-                            queue[tail++] = q;
-                        }
-                    }
-                }
-            }
-            area[id] = tail;
-            x0[id] = minX;
-            y0[id] = minY;
-            x1[id] = maxX;
-            y1[id] = maxY;
+            InkFill.Part part = InkFill.fill(ink, w, h, INK_LEVEL, labels, queue, start, id);
+            area[id] = part.area();
+            x0[id] = part.minX();
+            y0[id] = part.minY();
+            x1[id] = part.maxX();
+            y1[id] = part.maxY();
         }
         return new Parts(count, area, x0, y0, x1, y1);
     }

@@ -488,38 +488,13 @@ final class MnistPreprocessor {
                 bounds = Arrays.copyOf(bounds, parts * 8);
             }
             int id = parts + 1;
-            int minX = w;
-            int minY = h;
-            int maxX = -1;
-            int maxY = -1;
-            int head = 0;
-            int tail = 0;
-            queue[tail++] = start;
-            label[start] = id;
-            while (head < tail) {
-                int p = queue[head++];
-                int px = p % w;
-                int py = p / w;
-                minX = Math.min(minX, px);
-                maxX = Math.max(maxX, px);
-                minY = Math.min(minY, py);
-                maxY = Math.max(maxY, py);
-                for (int ny = Math.max(0, py - 1); ny <= Math.min(h - 1, py + 1); ny++) {
-                    for (int nx = Math.max(0, px - 1); nx <= Math.min(w - 1, px + 1); nx++) {
-                        int q = ny * w + nx;
-                        if (label[q] == 0 && ink[q] >= SHAPE_LEVEL) {
-                            label[q] = id;
-                            queue[tail++] = q;
-                        }
-                    }
-                }
-            }
-            area[parts] = tail;
-            bounds[parts * 4] = minX;
-            bounds[parts * 4 + 1] = minY;
-            bounds[parts * 4 + 2] = maxX;
-            bounds[parts * 4 + 3] = maxY;
-            total += tail;
+            InkFill.Part part = InkFill.fill(ink, w, h, SHAPE_LEVEL, label, queue, start, id);
+            area[parts] = part.area();
+            bounds[parts * 4] = part.minX();
+            bounds[parts * 4 + 1] = part.minY();
+            bounds[parts * 4 + 2] = part.maxX();
+            bounds[parts * 4 + 3] = part.maxY();
+            total += part.area();
             parts++;
         }
         if (parts == 0) {
