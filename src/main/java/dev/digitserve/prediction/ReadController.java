@@ -52,6 +52,9 @@ class ReadController {
             Image types and limits as for predict: PNG, JPEG, WebP, GIF, BMP, TIFF.""";
 
     private final ReadService reading;
+    private static final String SERVED = "/{name}/read";
+    private static final String VERSIONED = "/{name}/versions/{version}/read";
+
     private final NumberImageReader reader;
     private final int maxInstances;
 
@@ -61,30 +64,15 @@ class ReadController {
         this.maxInstances = properties.maxInstances();
     }
 
-    @PostMapping(path = "/{name}/read", consumes = {ImageMediaTypes.PNG, ImageMediaTypes.JPEG,
+    @PostMapping(path = {SERVED, VERSIONED}, consumes = {ImageMediaTypes.PNG, ImageMediaTypes.JPEG,
             ImageMediaTypes.WEBP, ImageMediaTypes.GIF, ImageMediaTypes.BMP, ImageMediaTypes.TIFF},
             produces = MediaType.APPLICATION_JSON_VALUE)
-    @Operation(summary = "Read the number in an image (served version)", description = DOCS)
+    @Operation(summary = "Read the number in an image", description = DOCS)
     @PredictionDocs.ImageBody
     @PredictionDocs.ErrorResponses
     CompletableFuture<ReadResponse> readImage(
             @PathVariable @Parameter(example = "cnn") String name,
-            @RequestParam(name = MAX_DIGITS, defaultValue = DEFAULT_MAX_DIGITS) @Parameter(description = "the most digits to read") int maxDigits,
-            @RequestHeader(name = RequestTimeout.HEADER, required = false) @Parameter(description = PredictionDocs.TIMEOUT) String timeoutMs,
-            @RequestHeader(HttpHeaders.CONTENT_TYPE) String contentType,
-            @RequestBody byte[] image) {
-        return read(name, null, image, contentType, maxDigits, timeoutMs);
-    }
-
-    @PostMapping(path = "/{name}/versions/{version}/read", consumes = {ImageMediaTypes.PNG, ImageMediaTypes.JPEG,
-            ImageMediaTypes.WEBP, ImageMediaTypes.GIF, ImageMediaTypes.BMP, ImageMediaTypes.TIFF},
-            produces = MediaType.APPLICATION_JSON_VALUE)
-    @Operation(summary = "Read the number in an image (given version)", description = DOCS)
-    @PredictionDocs.ImageBody
-    @PredictionDocs.ErrorResponses
-    CompletableFuture<ReadResponse> readImageVersion(
-            @PathVariable @Parameter(example = "cnn") String name,
-            @PathVariable @Parameter(example = "1") int version,
+            @PathVariable(required = false) @Parameter(description = PredictionDocs.VERSION, example = "1") Integer version,
             @RequestParam(name = MAX_DIGITS, defaultValue = DEFAULT_MAX_DIGITS) @Parameter(description = "the most digits to read") int maxDigits,
             @RequestHeader(name = RequestTimeout.HEADER, required = false) @Parameter(description = PredictionDocs.TIMEOUT) String timeoutMs,
             @RequestHeader(HttpHeaders.CONTENT_TYPE) String contentType,
@@ -92,25 +80,13 @@ class ReadController {
         return read(name, version, image, contentType, maxDigits, timeoutMs);
     }
 
-    @PostMapping(path = "/{name}/read", consumes = MediaType.MULTIPART_FORM_DATA_VALUE,
+    @PostMapping(path = {SERVED, VERSIONED}, consumes = MediaType.MULTIPART_FORM_DATA_VALUE,
             produces = MediaType.APPLICATION_JSON_VALUE)
-    @Operation(summary = "Read the number in an uploaded image (served version)", description = DOCS)
+    @Operation(summary = "Read the number in an uploaded image", description = DOCS)
     @PredictionDocs.ErrorResponses
     CompletableFuture<ReadResponse> readUpload(
             @PathVariable @Parameter(example = "cnn") String name,
-            @RequestParam(name = MAX_DIGITS, defaultValue = DEFAULT_MAX_DIGITS) @Parameter(description = "the most digits to read") int maxDigits,
-            @RequestHeader(name = RequestTimeout.HEADER, required = false) @Parameter(description = PredictionDocs.TIMEOUT) String timeoutMs,
-            @RequestPart("image") @Parameter(description = "one image of a number") MultipartFile image) throws IOException {
-        return read(name, null, image.getBytes(), image.getContentType(), maxDigits, timeoutMs);
-    }
-
-    @PostMapping(path = "/{name}/versions/{version}/read", consumes = MediaType.MULTIPART_FORM_DATA_VALUE,
-            produces = MediaType.APPLICATION_JSON_VALUE)
-    @Operation(summary = "Read the number in an uploaded image (given version)", description = DOCS)
-    @PredictionDocs.ErrorResponses
-    CompletableFuture<ReadResponse> readUploadVersion(
-            @PathVariable @Parameter(example = "cnn") String name,
-            @PathVariable @Parameter(example = "1") int version,
+            @PathVariable(required = false) @Parameter(description = PredictionDocs.VERSION, example = "1") Integer version,
             @RequestParam(name = MAX_DIGITS, defaultValue = DEFAULT_MAX_DIGITS) @Parameter(description = "the most digits to read") int maxDigits,
             @RequestHeader(name = RequestTimeout.HEADER, required = false) @Parameter(description = PredictionDocs.TIMEOUT) String timeoutMs,
             @RequestPart("image") @Parameter(description = "one image of a number") MultipartFile image) throws IOException {
