@@ -35,14 +35,30 @@ public class ModelResolver {
             return registry.served(name).orElseThrow(() ->
                     new UnknownModelException("model '" + name + "' has no loaded version to serve"));
         }
-        if (version < 1) {
-            throw new InvalidRequestException("model versions are positive integers",
-                    List.of(new FieldError("version", "must be >= 1")));
-        }
+        requirePositive(version);
         return registry.version(name, version).orElseThrow(() -> new UnknownModelException(
                 registry.whyNotLoaded(name, version)
                         .map(reason -> "version " + version + " of '" + name + "' " + reason)
                         .orElse("model '" + name + "' has no version " + version)));
+    }
+
+    /**
+     * Readiness as both protocol bindings report it: a model is ready when it has a version to serve, a version when
+     * it is loaded. Not ready is an answer; an unknown model or version is an {@link UnknownModelException}.
+     *
+     * @param version null for the model as a whole
+     */
+    public boolean isReady(String name, Integer version) {
+        requireValidName(name);
+        ModelStatus status = registry.status(name)
+                .orElseThrow(() -> new UnknownModelException("no model named '" + name + "'"));
+        if (version == null) {
+            return status.ready();
+        }
+        requirePositive(version);
+        return status.versions().stream().filter(v -> v.version() == version).findFirst()
+                .orElseThrow(() -> new UnknownModelException("model '" + name + "' has no version " + version))
+                .state() == VersionState.LOADED;
     }
 
     /**
@@ -83,6 +99,13 @@ public class ModelResolver {
             return current.batcher().submit(images.pixels(), images.count(), timeout)
                     .thenApply(outputs -> new Answer(current, outputs, images.count()));
         });
+    }
+
+    private static void requirePositive(int version) {
+        if (version < 1) {
+            throw new InvalidRequestException("model versions are positive integers",
+                    List.of(new FieldError("version", "must be >= 1")));
+        }
     }
 
     public static void requireValidName(String name) {

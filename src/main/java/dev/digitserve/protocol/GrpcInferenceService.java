@@ -17,9 +17,6 @@ import dev.digitserve.inference.Images;
 import dev.digitserve.model.LoadedVersion;
 import dev.digitserve.model.ModelRegistry;
 import dev.digitserve.model.ModelResolver;
-import dev.digitserve.model.ModelStatus;
-import dev.digitserve.model.UnknownModelException;
-import dev.digitserve.model.VersionState;
 import dev.digitserve.protocol.grpc.v2.GRPCInferenceServiceGrpc;
 import dev.digitserve.protocol.grpc.v2.InferTensorContents;
 import dev.digitserve.protocol.grpc.v2.ModelInferRequest;
@@ -85,19 +82,7 @@ class GrpcInferenceService extends GRPCInferenceServiceGrpc.GRPCInferenceService
     @Override
     public void modelReady(ModelReadyRequest request, StreamObserver<ModelReadyResponse> response) {
         try {
-            ModelResolver.requireValidName(request.getName());
-            ModelStatus status = registry.status(request.getName())
-                    .orElseThrow(() -> new UnknownModelException("no model named '" + request.getName() + "'"));
-            Integer version = version(request.getVersion());
-            boolean ready;
-            if (version == null) {
-                ready = status.ready();
-            } else {
-                ready = status.versions().stream().filter(v -> v.version() == version).findFirst()
-                        .orElseThrow(() -> new UnknownModelException("model '" + request.getName() + "' has no version "
-                                + version))
-                        .state() == VersionState.LOADED;
-            }
+            boolean ready = resolver.isReady(request.getName(), version(request.getVersion()));
             reply(response, ModelReadyResponse.newBuilder().setReady(ready).build());
         } catch (RuntimeException e) {
             response.onError(GrpcStatuses.of(e));

@@ -24,11 +24,6 @@ import org.springframework.web.bind.annotation.RestController;
 import dev.digitserve.model.LoadedVersion;
 import dev.digitserve.model.ModelRegistry;
 import dev.digitserve.model.ModelResolver;
-import dev.digitserve.model.ModelStatus;
-import dev.digitserve.model.UnknownModelException;
-import dev.digitserve.model.VersionState;
-import dev.digitserve.request.FieldError;
-import dev.digitserve.request.InvalidRequestException;
 import dev.digitserve.request.RequestTimeout;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
@@ -101,7 +96,7 @@ class OpenInferenceController {
             content = @Content(mediaType = "application/json", schema = @Schema(implementation = Health.ModelReady.class)))
     @ProtocolDocs.ModelErrors
     ResponseEntity<Health.ModelReady> modelReady(@PathVariable @Parameter(example = "cnn") String name) {
-        return readiness(name, requireStatus(name).ready());
+        return readiness(name, resolver.isReady(name, null));
     }
 
     @GetMapping(path = "/v2/models/{name}/versions/{version}/ready", produces = MediaType.APPLICATION_JSON_VALUE)
@@ -113,11 +108,7 @@ class OpenInferenceController {
     @ProtocolDocs.ModelErrors
     ResponseEntity<Health.ModelReady> versionReady(@PathVariable @Parameter(example = "cnn") String name,
                                                    @PathVariable @Parameter(example = "1") int version) {
-        ModelStatus status = requireStatus(name);
-        requirePositive(version);
-        ModelStatus.Version known = status.versions().stream().filter(v -> v.version() == version).findFirst()
-                .orElseThrow(() -> new UnknownModelException("model '" + name + "' has no version " + version));
-        return readiness(name, known.state() == VersionState.LOADED);
+        return readiness(name, resolver.isReady(name, version));
     }
 
     private static ResponseEntity<Health.ModelReady> readiness(String name, boolean ready) {
@@ -257,15 +248,5 @@ class OpenInferenceController {
 
     // ---- helpers --------------------------------------------------------------------------------------
 
-    private ModelStatus requireStatus(String name) {
-        ModelResolver.requireValidName(name);
-        return registry.status(name).orElseThrow(() -> new UnknownModelException("no model named '" + name + "'"));
-    }
 
-    private static void requirePositive(int version) {
-        if (version < 1) {
-            throw new InvalidRequestException("model versions are positive integers",
-                    List.of(new FieldError("version", "must be >= 1")));
-        }
-    }
 }
