@@ -8,7 +8,6 @@ import java.io.IOException;
 import java.lang.reflect.Field;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -21,10 +20,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import dev.digitserve.support.Commands;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -601,10 +600,10 @@ class KubernetesManifestsIT {
 
     @Test
     void renderedOverlaysParseAndDiffer() throws Exception {
-        Assumptions.assumeTrue(kubectlAvailable(), "kubectl not installed: rendering skipped");
+        Assumptions.assumeTrue(Commands.kubectlAvailable(), "kubectl not installed: rendering skipped");
         Map<String, Deployment> deployments = new LinkedHashMap<>();
         for (String overlay : List.of("cpu", "gpu")) {
-            String rendered = run("kubectl", "kustomize", K8S.resolve("overlays").resolve(overlay).toString());
+            String rendered = Commands.run("kubectl", "kustomize", K8S.resolve("overlays").resolve(overlay).toString());
             List<HasMetadata> resources = parseTyped(rendered, "overlays/" + overlay);
             assertThat(resources).extracting(HasMetadata::getKind).contains("Deployment", "Service", "ConfigMap",
                     "HTTPRoute", "ServiceMonitor", "HorizontalPodAutoscaler", "PodDisruptionBudget",
@@ -840,21 +839,5 @@ class KubernetesManifestsIT {
         return list(map, key).stream().map(String::valueOf).toList();
     }
 
-    private static boolean kubectlAvailable() {
-        try {
-            run("kubectl", "version", "--client");
-            return true;
-        } catch (Exception e) {
-            return false;
-        }
-    }
 
-    private static String run(String... command) throws IOException, InterruptedException {
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-        byte[] output = process.getInputStream().readAllBytes();
-        if (!process.waitFor(60, TimeUnit.SECONDS) || process.exitValue() != 0) {
-            throw new IOException(String.join(" ", command) + " failed: " + new String(output, StandardCharsets.UTF_8));
-        }
-        return new String(output, StandardCharsets.UTF_8);
-    }
 }

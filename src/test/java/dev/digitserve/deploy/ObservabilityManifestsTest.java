@@ -3,14 +3,13 @@ package dev.digitserve.deploy;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
+import dev.digitserve.support.Commands;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.convert.DurationStyle;
@@ -107,8 +106,8 @@ class ObservabilityManifestsTest {
 
     @Test
     void kustomizeRendersTheDashboardConfigMapAndTheRules() throws Exception {
-        Assumptions.assumeTrue(kubectlAvailable(), "kubectl not installed: rendering skipped");
-        String rendered = run("kubectl", "kustomize", DIR.toString());
+        Assumptions.assumeTrue(Commands.kubectlAvailable(), "kubectl not installed: rendering skipped");
+        String rendered = Commands.run("kubectl", "kustomize", DIR.toString());
         List<Map<String, Object>> documents = new ArrayList<>();
         for (Object document : yaml().loadAll(rendered)) {
             documents.add(map(document));
@@ -124,21 +123,5 @@ class ObservabilityManifestsTest {
                 .isEqualTo(Files.readString(DIR.resolve("digitserve-dashboard.json")));
     }
 
-    private static boolean kubectlAvailable() {
-        try {
-            run("kubectl", "version", "--client");
-            return true;
-        } catch (Exception e) {
-            return false;
-        }
-    }
 
-    private static String run(String... command) throws IOException, InterruptedException {
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-        byte[] output = process.getInputStream().readAllBytes();
-        if (!process.waitFor(60, TimeUnit.SECONDS) || process.exitValue() != 0) {
-            throw new IOException(String.join(" ", command) + " failed: " + new String(output, StandardCharsets.UTF_8));
-        }
-        return new String(output, StandardCharsets.UTF_8);
-    }
 }
