@@ -12,7 +12,6 @@ import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.nn.weights.WeightInit;
 import org.nd4j.linalg.activations.Activation;
-import org.nd4j.linalg.learning.config.AdaDelta;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 
 import dev.digitserve.inference.Images;
@@ -20,7 +19,7 @@ import dev.digitserve.inference.NativeBackend;
 
 /**
  * The seed CNN: conv 32 3x3 relu (valid) -> conv 64 3x3 relu -> max-pool 2x2 -> dropout 0.25 ->
- * dense 128 relu -> dropout 0.5 -> dense 10 softmax, cross-entropy, Adadelta, Glorot-uniform weights
+ * dense 128 relu -> dropout 0.5 -> dense 10 softmax, cross-entropy, Adadelta (or the parameters' {@link Optimizer}), Glorot-uniform weights
  * (Keras' default). It takes flat {@code N x 784} input, so serving needs no reshaping.
  *
  * <p>DL4J's dropout argument is the probability of <em>keeping</em> an activation: Keras'
@@ -34,7 +33,7 @@ public final class CnnArchitecture {
         NativeBackend.configure();
         MultiLayerConfiguration configuration = new NeuralNetConfiguration.Builder()
                 .seed(parameters.seed())
-                .updater(new AdaDelta.Builder().rho(parameters.rho()).epsilon(parameters.epsilon()).build())
+                .updater(parameters.optimizer().updater(parameters.rho(), parameters.epsilon()))
                 .weightInit(WeightInit.XAVIER_UNIFORM)
                 .convolutionMode(ConvolutionMode.Truncate)
                 .list()

@@ -107,6 +107,8 @@ public final class CnnTrainer {
                         epoch, seconds, (long) n * epoch, n * (double) epoch / Math.max(1e-9, seconds),
                         100.0 * augmentNanos / Math.max(1, System.nanoTime() - started)));
             }
+            // DL4J counts epochs only in its own fit(iterator); an epoch-scheduled learning rate (Optimizer) needs it
+            network.incrementEpochCount();
             evaluation = Evaluator.evaluate(new CnnEngine(network), test);
             // the epoch's report carries the mean training loss over the epoch, as Keras prints it
             listener.onProgress(progress(epoch, parameters, iteration, totalIterations, batchSize, n,

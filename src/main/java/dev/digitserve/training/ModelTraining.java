@@ -51,7 +51,7 @@ public final class ModelTraining {
         CnnTrainer.Result result = CnnTrainer.train(train, test, parameters, listener, cancelled);
         int samples = Math.min(parameters.trainingSamples(), train.count());
         ModelCard.Training training = new ModelCard.Training(samples, parameters.epochs(), parameters.batchSize(),
-                parameters.seed(), "Adadelta(rho=" + parameters.rho() + ", epsilon=" + parameters.epsilon() + ")",
+                parameters.seed(), parameters.optimizer().describe(parameters.rho(), parameters.epsilon()),
                 seconds(result.duration()), json.convertValue(parameters, Map.class));
         return publish(name, ModelKind.CNN, training, result.evaluation(), cancelled, directory ->
                 ModelSerializer.writeModel(result.network(), directory.resolve(ModelKind.CNN.weightsFile()).toFile(), false));

@@ -19,7 +19,8 @@ import tools.jackson.databind.json.JsonMapper;
  * [--samples=60000] [--seed=42] [--rho=0.95] [--epsilon=1e-7] [--alpha=0.1] [--max-iterations=2000]
  * [--tolerance=1e-4] [--variance-threshold=0.01] [--data-dir=data/mnist] [--models-dir=models]
  * [--fetch=true] [--augment-rotation=deg --augment-shift=px --augment-scale-min=f --augment-scale-max=f
- * --augment-elastic-alpha=px --augment-elastic-sigma=px]}: trains one model with the seed recipe unless told otherwise, evaluates it on the
+ * --augment-elastic-alpha=px --augment-elastic-sigma=px] [--optimizer=adadelta|adam --learning-rate=0.001
+ * --lr-decay=0.8]}: trains one model with the seed recipe unless told otherwise, evaluates it on the
  * test set and publishes it as the next version. It does not start the web server.
  */
 public final class TrainCommand {
@@ -43,7 +44,7 @@ public final class TrainCommand {
         ModelTraining training = new ModelTraining(repository, dataDir, json);
         ModelTraining.Published published = switch (model) {
             case "cnn" -> training.trainCnn(name, request(model, options).cnnParameters()
-                    .withAugmentation(augmentation(options)), TrainCommand::log, () -> false);
+                    .withAugmentation(augmentation(options)).withOptimizer(optimizer(options)), TrainCommand::log, () -> false);
             case "lasso" -> training.trainLasso(name, request(model, options).lassoParameters(), TrainCommand::log, () -> false);
             default -> throw new IllegalArgumentException("--model must be cnn or lasso, not " + model);
         };
@@ -79,6 +80,19 @@ public final class TrainCommand {
         return new Augmentation(rotation == null ? 0 : rotation, shift == null ? 0 : shift,
                 scaleMin == null ? 1 : scaleMin, scaleMax == null ? 1 : scaleMax, alpha == null ? 0 : alpha,
                 sigma == null ? 0 : sigma);
+    }
+
+    /**
+     * {@code --optimizer=adam --learning-rate=0.001 --lr-decay=0.8}; by default the reference Adadelta.
+     */
+    static Optimizer optimizer(Map<String, String> options) {
+        String name = options.getOrDefault("optimizer", "adadelta");
+        if ("adadelta".equals(name)) {
+            return Optimizer.ADADELTA;
+        }
+        Double learningRate = option(options, "learning-rate", Double::valueOf);
+        Double decay = option(options, "lr-decay", Double::valueOf);
+        return new Optimizer(name, learningRate == null ? 1e-3 : learningRate, decay == null ? 1.0 : decay);
     }
 
     private static <T> T option(Map<String, String> options, String key, Function<String, T> parser) {
