@@ -1,4 +1,5 @@
 // digitserve page: draw or drop a digit, see each served model's answer and the 28x28 input it received;
+// read a number from a photo and see the box and label of each digit on it;
 // a models view with the model cards, confusion heat maps and training jobs followed live over SSE.
 // Plain browser JavaScript against the public v1 API; no libraries, no build step.
 'use strict';
@@ -242,6 +243,7 @@ async function loadServedModels() {
     state.models = list.models.filter((m) => m.servedVersion !== null && m.servedVersion !== undefined)
       .map((m) => ({ name: m.name, kind: m.kind, version: m.servedVersion }));
     renderResults();
+    renderReadModels();
   } catch (e) {
     $('#results').replaceChildren(el('p', { class: 'error', text: 'Could not list the models: ' + e.message }));
   }
@@ -342,6 +344,89 @@ function barChart(values, areProbabilities, name) {
   const label = areProbabilities ? (100 * values[best]).toFixed(1) + '%' : values[best].toFixed(2);
   chart.append(svg('text', { x: best * slot + slot / 2, y: Math.max(10, y(Math.max(values[best], 0)) - 3),
     'text-anchor': 'middle', 'font-size': 9, text: label }));
+  return chart;
+}
+
+// ---- reading a number ----------------------------------------------------------------------------
+
+function setUpReading() {
+  const input = $('#read-upload');
+  input.addEventListener('change', () => {
+    if (input.files.length) readNumber(input.files[0]);
+  });
+}
+
+/** The served models to read with; kept in step with the result cards. */
+function renderReadModels() {
+  const select = $('#read-model');
+  const chosen = select.value;
+  select.replaceChildren(...state.models.map((m) => el('option', { value: m.name, text: m.name + ' v' + m.version })));
+  if (state.models.some((m) => m.name === chosen)) select.value = chosen;
+}
+
+/**
+ * Sends a picture of a number to /read and shows the text, and the picture with each digit's box and its
+ * label above it. Boxes are in the pixels of the picture as viewed (after its EXIF orientation), which is
+ * how the browser shows it too, so they are drawn in an SVG whose coordinates are the picture's own.
+ */
+async function readNumber(file) {
+  const model = $('#read-model').value;
+  const status = $('#read-status');
+  const figure = $('#read-figure');
+  const text = $('[data-testid="read-text"]');
+  if (!model) {
+    status.textContent = 'No model is being served.';
+    status.classList.add('error');
+    return;
+  }
+  status.classList.remove('error');
+  status.textContent = 'Reading with ' + model + '…';
+  text.textContent = '';
+  figure.replaceChildren();
+  const form = new FormData();
+  form.append('image', file, file.name || 'photo');
+  const url = URL.createObjectURL(file);
+  try {
+    const [answer, picture] = await Promise.all([
+      fetch(API + '/models/' + encodeURIComponent(model) + '/read', { method: 'POST', body: form, headers: { Accept: 'application/json' } })
+        .then(async (response) => {
+          if (!response.ok) throw new Error(await problemText(response));
+          return response.json();
+        }),
+      new Promise((resolve, reject) => {
+        const image = new Image();
+        image.onload = () => resolve(image);
+        image.onerror = () => reject(new Error('this browser cannot show the picture'));
+        image.src = url;
+      })]);
+    text.textContent = answer.text;
+    figure.replaceChildren(boxedPicture(url, picture.naturalWidth, picture.naturalHeight, answer));
+    status.textContent = 'Read by ' + answer.model + ' version ' + answer.version + ': ' + answer.digits.length + ' digits.';
+  } catch (e) {
+    URL.revokeObjectURL(url);
+    status.textContent = e.message;
+    status.classList.add('error');
+  }
+}
+
+function boxedPicture(url, width, height, answer) {
+  const size = Math.max(12, Math.round(Math.max(width, height) / 30));
+  const chart = svg('svg', { viewBox: `0 0 ${width} ${height}`, class: 'read-picture', role: 'img',
+    'aria-label': 'The picture with the boxes of the digits read: ' + answer.text });
+  chart.append(svg('image', { href: url, x: 0, y: 0, width, height }));
+  answer.digits.forEach((digit) => {
+    const [x, y, w, h] = digit.box;
+    const confidence = digit.probability !== undefined && digit.probability !== null
+      ? (100 * digit.probability).toFixed(1) + ' %' : 'score ' + Number(digit.score).toFixed(2);
+    const box = svg('rect', { x, y, width: w, height: h, class: 'read-box', 'data-testid': 'read-box',
+      'stroke-width': Math.max(1.5, size / 8) });
+    box.append(svg('title', { text: digit.label + ' (' + confidence + ')' }));
+    chart.append(box);
+    // above the box, or inside its top when the box touches the picture's top edge
+    const above = y - size * 0.25;
+    chart.append(svg('text', { x: x + w / 2, y: above >= size ? above : y + size, 'text-anchor': 'middle',
+      'font-size': size, 'font-weight': 700, class: 'read-label', 'data-testid': 'read-label', text: digit.label }));
+  });
   return chart;
 }
 
@@ -575,6 +660,7 @@ function lossChart(points, job) {
 document.addEventListener('DOMContentLoaded', () => {
   setUpPad();
   setUpFiles();
+  setUpReading();
   $('#refresh-models').addEventListener('click', loadModelsView);
   window.addEventListener('hashchange', showView);
   showView();

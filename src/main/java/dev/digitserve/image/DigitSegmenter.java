@@ -9,26 +9,31 @@ import java.util.List;
  * Finds the digits of a number written in a row on a cleaned {@link InkPage}, left to right. The steps,
  * all on the page's pixels at or above {@link #INK_LEVEL}:
  * <ol>
- * <li><b>Parts.</b> 8-connected components; specks under 2% of the largest part's area are dropped.</li>
+ * <li><b>Parts.</b> 8-connected components; specks under 2% of the largest part's area are set aside as
+ * dust (those under 0.2% are noise and ignored).</li>
  * <li><b>Row.</b> The digit height {@code H} is the median height of the tall parts (at least half the
  * tallest); parts that do not overlap the band between the tall parts' median top and bottom (widened by
  * {@code H / 2}) are not in the row and are dropped.</li>
  * <li><b>Broken strokes.</b> Parts whose column ranges overlap by half the narrower one's width are one
- * digit (a "5" whose flag came loose, the two strokes of a "4"). A part shorter than {@code H / 2} joins the
- * nearest digit if it is within {@code H / 4} of it, and is dropped otherwise when shorter than
- * {@code 0.35 H} (a full stop, a dash).</li>
- * <li><b>Touching digits.</b> The typical digit width {@code W} is the median width of the groups found,
- * held between {@code 0.4 H} and {@code 0.85 H}. A group wider than both {@code 1.15 W} and {@code 0.75 H}
- * may be touching digits: besides itself, it is offered cut into 2 up to {@code round(width / W) + 1}
- * (at most 4) pieces, each cut at the column with the least ink near the evenly spaced position. Which
- * reading is right is left to the model (see {@link Layout#slots()}): shape alone cannot tell a wide
- * "5" from a touching "17".</li>
+ * digit (a "5" whose flag came loose, the two strokes of a "4"). Parts shorter than {@code H / 2} and
+ * the dust of the row are chained while within {@code H / 4} of each other: a faint stroke that the ink
+ * level broke into dashes and dots (a thin "1") becomes a digit again when the chain is as tall as
+ * {@code H / 2} and holds as much ink as a part that counts. A short part left over joins the nearest
+ * digit if it is within {@code H / 4} of it, and is dropped otherwise when shorter than {@code 0.35 H} (a
+ * full stop, a dash).</li>
+ * <li><b>Touching digits.</b> A group wider than {@code 0.55 H} may be touching digits. It is offered whole
+ * and cut at candidate cuts: the columns with the least ink, at least {@code 0.1 H} apart and
+ * {@code 0.1 H} from either end (up to 4 per {@code H} of width, at most 14). Every piece between two cuts (or an end) that is at most {@code 1.3 H}
+ * wide is a candidate digit, with a prior from its shape ({@link Edge#prior()}). Which path of pieces
+ * is the reading is left to the model ({@link Slot}): shape alone cannot tell a wide "5" from a touching
+ * "17", nor a bold "8" from four "1"s.</li>
  * </ol>
  * A digit's crop holds its own ink and the faint edge pixels (below {@link #INK_LEVEL}) that touch it, but
  * no ink of its neighbours, so that each can be size-normalised and centred alone.
  *
- * <p>Cost is linear in the page's pixels plus a small power of the number of parts; memory is two
- * {@code int} per page pixel. Stateless and thread-safe; {@link Layout} is immutable.
+ * <p>Cost is linear in the page's pixels plus, per wide group, its area times the slants tried and a small
+ * power of its number of cuts (at most 14); memory is two {@code int} per page pixel. Stateless and
+ * thread-safe; {@link Layout} is immutable.
  */
 public final class DigitSegmenter {
     /** Ink level at which a pixel belongs to a stroke; the same level MNIST preprocessing boxes digits by. */
@@ -40,12 +45,40 @@ public final class DigitSegmenter {
     private static final double FRAGMENT_HEIGHT = 0.5;
     private static final double FRAGMENT_GAP = 0.25;
     private static final double DROP_HEIGHT = 0.35;
-    private static final double MIN_TYPICAL_WIDTH = 0.4;
-    private static final double MAX_TYPICAL_WIDTH = 0.85;
-    private static final double SPLIT_WIDTHS = 1.15;
-    private static final double SPLIT_HEIGHTS = 0.75;
-    /** Most digits one stroke group is read as: bounds the inputs per group. */
-    private static final int MAX_CUT = 4;
+    /** Groups narrower than this many row heights are read whole. */
+    private static final double SPLIT_HEIGHTS = 0.55;
+    /** No cut nearer than this (in row heights) to a group's end: narrower than the narrowest "1". */
+    private static final double MIN_PIECE_WIDTH = 0.1;
+    /** Candidate cuts are at least this far apart (row heights). */
+    private static final double CUT_SPACING = 0.1;
+    /** A piece wider than this (row heights) is not offered, except the whole group. */
+    private static final double MAX_PIECE_WIDTH = 1.3;
+    /** Bounds the inputs per group: candidate cuts per row height of its width, and in all. */
+    private static final double MAX_CUTS_PER_HEIGHT = 4;
+    private static final int MAX_CUTS = 14;
+    /**
+     * Slants of the cuts tried, in columns per row. Only upright cuts: slanted ones (up to 0.3 and 0.5 either
+     * way) were measured and read fewer numbers, as they crowd out upright candidates; the machinery stays for
+     * trying others.
+     */
+    private static final double[] SLANTS = {0};
+    private static final int MAX_CHAINED = 64;
+    /** Parts this small (share of the largest part's area) are noise, never part of a digit. */
+    private static final double DUST_SHARE = 0.002;
+    /** Prior of a piece ({@link Edge#prior()}): each tenth of {@code H} it is shorter than 0.75 H costs 1 (e^-1). */
+    private static final double FULL_HEIGHT = 0.75;
+    private static final double SHORT_WEIGHT = 10;
+    /** ... and each tenth of {@code H} it is wider than 1.1 H. */
+    private static final double FULL_WIDTH = 1.1;
+    private static final double WIDE_WEIGHT = 10;
+    /**
+     * A cut through more ink than 1.5 strokes costs 1 per stroke: two touching digits meet in a point or
+     * along one stroke, while a cut through the middle of a digit (a "0", a bold "8") goes through two or more.
+     */
+    private static final double CROSS_FREE = 1.5;
+    private static final double CROSS_WEIGHT = 1;
+    /** Per piece read: slightly favours cutting when the model is as sure of the pieces as of the whole. */
+    private static final double PIECE_BONUS = 0.05;
 
     /**
      * One digit: its box on the page ({@code x, y, width, height}, working pixels) and a crop of
@@ -63,19 +96,39 @@ public final class DigitSegmenter {
     }
 
     /**
+     * One stroke group's possible readings, as a lattice: nodes {@code 0 .. nodes - 1} are its left edge,
+     * the candidate cuts left to right, and its right edge; each {@link Edge} is a piece between two nodes
+     * read as one digit. A reading is a path of edges from node 0 to the last node; the edge from the first
+     * to the last node (the whole group as one digit) is always there. Edges are sorted by {@code from}.
+     */
+    public record Slot(int nodes, List<Edge> edges) {
+        public Slot {
+            edges = List.copyOf(edges);
+        }
+    }
+
+    /**
+     * A piece of a group between cut nodes {@code from < to}, read as model input {@code segment} (an index
+     * into {@link Layout#segments()}); {@code prior} (at most 0, a natural log) weighs how much its shape looks
+     * like one digit of the row: pieces shorter than the row's digits, wider than a digit, or cut through
+     * several strokes weigh less.
+     */
+    public record Edge(int from, int to, int segment, double prior) {
+    }
+
+    /**
      * The digits found on a page, as {@link #slots()} left to right: a slot is one stroke group, read
-     * either as one digit or, when it is wide enough to be touching digits, as several; each reading
-     * ("alternative") lists indices into {@link #segments()}, the whole group first. {@link #slots()} is
-     * cheap, {@link #segments()} builds the crops.
+     * either as one digit or, when it is wide enough to be touching digits, as several (see {@link Slot}).
+     * {@link #slots()} is cheap, {@link #segments()} builds the crops.
      */
     public static final class Layout {
         private final InkPage page;
         private final int[] labels;
         private final int[] groupOfPart;
         private final List<Piece> pieces;
-        private final List<int[][]> slots;
+        private final List<Slot> slots;
 
-        private Layout(InkPage page, int[] labels, int[] groupOfPart, List<Piece> pieces, List<int[][]> slots) {
+        private Layout(InkPage page, int[] labels, int[] groupOfPart, List<Piece> pieces, List<Slot> slots) {
             this.page = page;
             this.labels = labels;
             this.groupOfPart = groupOfPart;
@@ -83,8 +136,8 @@ public final class DigitSegmenter {
             this.slots = slots;
         }
 
-        /** Per slot, left to right, its alternative readings as indices into {@link #segments()}. */
-        public List<int[][]> slots() {
+        /** Per stroke group, left to right, its readings. */
+        public List<Slot> slots() {
             return slots;
         }
 
@@ -99,7 +152,7 @@ public final class DigitSegmenter {
 
         private boolean member(int p, int x, Piece piece) {
             int label = labels[p];
-            return label > 0 && groupOfPart[label] == piece.group && x >= piece.from && x <= piece.to;
+            return label > 0 && groupOfPart[label] == piece.group && piece.inside(x, p / page.width());
         }
 
         private Segment crop(Piece piece) {
@@ -119,7 +172,7 @@ public final class DigitSegmenter {
                 }
                 for (int cx = 0; cx < cw; cx++) {
                     int x = piece.x0 - margin + cx;
-                    if (x < piece.from || x > piece.to || x < 0 || x >= pw) {
+                    if (x < 0 || x >= pw || !piece.inside(x, y)) {
                         continue;
                     }
                     int p = y * pw + x;
@@ -145,8 +198,22 @@ public final class DigitSegmenter {
         }
     }
 
-    /** A digit: the parts of one group, limited to columns {@code from..to}, and its box. */
-    private record Piece(int group, int from, int to, int x0, int y0, int x1, int y1) {
+    /**
+     * A straight cut through a group, upright or slanted ({@link #SLANTS}): a pixel (x, y) is right of it when
+     * {@code x >= at(y)}; {@code x} is where it crosses row {@code mid}, {@code ink} the group's pixels on it.
+     */
+    private record Cut(double x, double slant, double mid, int ink) {
+        int at(int y) {
+            return (int) Math.round(x + slant * (y - mid));
+        }
+    }
+
+    /** A digit: the parts of one group between two cuts, and its box. */
+    private record Piece(int group, Cut left, Cut right, int x0, int y0, int x1, int y1) {
+        /** Whether (x, y) is between the piece's cuts (a missing cut is the group's end). */
+        boolean inside(int x, int y) {
+            return (left == null || x >= left.at(y)) && (right == null || x < right.at(y));
+        }
     }
 
     /** A set of parts taken for one or more digits, with its box and ink area. */
@@ -201,7 +268,7 @@ public final class DigitSegmenter {
         int[] groupOfPart = new int[parts.count() + 1];
         List<Group> groups = groups(parts);
         List<Piece> pieces = new ArrayList<>();
-        List<int[][]> slots = new ArrayList<>();
+        List<Slot> slots = new ArrayList<>();
         for (int g = 0; g < groups.size(); g++) {
             for (int part : groups.get(g).parts) {
                 groupOfPart[part] = g + 1;
@@ -209,10 +276,8 @@ public final class DigitSegmenter {
         }
         if (!groups.isEmpty()) {
             double height = median(groups.stream().mapToInt(Group::height).toArray());
-            double typical = Math.max(MIN_TYPICAL_WIDTH * height,
-                    Math.min(MAX_TYPICAL_WIDTH * height, median(groups.stream().mapToInt(Group::width).toArray())));
             for (int g = 0; g < groups.size(); g++) {
-                slots.add(split(groups.get(g), g + 1, typical, height, page, labels, groupOfPart, pieces));
+                slots.add(split(groups.get(g), g + 1, height, page, labels, groupOfPart, pieces));
             }
         }
         return new Layout(page, labels, groupOfPart, List.copyOf(pieces), List.copyOf(slots));
@@ -257,9 +322,13 @@ public final class DigitSegmenter {
             largest = Math.max(largest, parts.area()[p]);
         }
         List<Integer> kept = new ArrayList<>();
+        List<Integer> dust = new ArrayList<>();
+        double minArea = Math.max(2, MIN_PART_SHARE * largest);
         for (int p = 1; p <= parts.count(); p++) {
-            if (parts.area()[p] >= Math.max(2, MIN_PART_SHARE * largest)) {
+            if (parts.area()[p] >= minArea) {
                 kept.add(p);
+            } else if (parts.area()[p] >= Math.max(2, DUST_SHARE * largest)) {
+                dust.add(p);
             }
         }
         if (kept.isEmpty()) {
@@ -303,6 +372,30 @@ public final class DigitSegmenter {
         for (Group group : merged) {
             (group.height() < FRAGMENT_HEIGHT * height ? fragments : result).add(group);
         }
+        // a faint stroke that the ink level broke into dashes and dots is first put back together: short
+        // pieces and the dust in the row near each other join, and together they may be a digit, when as
+        // tall as one and with as much ink as a part that counts
+        List<Group> loose = new ArrayList<>(fragments);
+        dust.stream().filter(p -> parts.y1()[p] >= top && parts.y0()[p] <= bottom).forEach(p -> {
+            Group group = new Group();
+            group.add(p, parts);
+            loose.add(group);
+        });
+        if (loose.size() > fragments.size()) {
+            for (Group chained : chain(copies(loose, parts), FRAGMENT_GAP * height, parts)) {
+                if (chained.height() >= FRAGMENT_HEIGHT * height && chained.area >= minArea) {
+                    result.add(chained);
+                    fragments.removeIf(f -> chained.parts.contains(f.parts.get(0)));
+                }
+            }
+        }
+        fragments = chain(fragments, FRAGMENT_GAP * height, parts);
+        for (Group fragment : List.copyOf(fragments)) {
+            if (fragment.height() >= FRAGMENT_HEIGHT * height) {
+                fragments.remove(fragment);
+                result.add(fragment);
+            }
+        }
         for (Group fragment : fragments) {
             Group nearest = null;
             int bestGap = Integer.MAX_VALUE;
@@ -323,83 +416,180 @@ public final class DigitSegmenter {
         return result;
     }
 
-    /**
-     * Step 4: the readings of a group: itself, and when it is wide, one piece per digit cut where the
-     * ink is thinnest near even spacing. Adds the pieces to {@code pieces} and returns the slot.
-     */
-    private static int[][] split(Group group, int id, double typicalWidth, double height, InkPage page, int[] labels,
-                                 int[] groupOfPart, List<Piece> pieces) {
-        int width = group.width();
-        int whole = pieces.size();
-        pieces.add(new Piece(id, group.x0, group.x1, group.x0, group.y0, group.x1, group.y1));
-        if (width <= SPLIT_WIDTHS * typicalWidth || width <= SPLIT_HEIGHTS * height) {
-            return new int[][] {{whole}};
+    private static List<Group> copies(List<Group> groups, Parts parts) {
+        List<Group> out = new ArrayList<>(groups.size());
+        for (Group group : groups) {
+            Group copy = new Group();
+            copy.absorb(group, parts);
+            out.add(copy);
         }
-        int[] columns = new int[width];
-        int pw = page.width();
-        for (int y = group.y0; y <= group.y1; y++) {
-            for (int x = group.x0; x <= group.x1; x++) {
-                int label = labels[y * pw + x];
-                if (label > 0 && groupOfPart[label] == id) {
-                    columns[x - group.x0]++;
-                }
-            }
-        }
-        List<int[]> readings = new ArrayList<>();
-        readings.add(new int[] {whole});
-        int most = Math.min(MAX_CUT, Math.max(2, (int) Math.round(width / typicalWidth) + 1));
-        for (int n = 2; n <= most; n++) {
-            int[] cut = cut(group, id, n, columns, page, labels, groupOfPart, pieces);
-            if (cut.length == n) {
-                readings.add(cut);
-            }
-        }
-        return readings.toArray(new int[0][]);
+        return out;
     }
 
-    /** {@code n} pieces of a group, cut at the columns with least ink near even spacing; fewer if one is empty. */
-    private static int[] cut(Group group, int id, int n, int[] columns, InkPage page, int[] labels, int[] groupOfPart,
-                             List<Piece> pieces) {
-        int width = group.width();
-        List<Integer> cut = new ArrayList<>();
-        int from = group.x0;
-        double step = (double) width / n;
-        for (int k = 1; k <= n; k++) {
-            int to;
-            if (k == n) {
-                to = group.x1;
-            } else {
-                int expected = (int) Math.round(k * step);
-                int window = Math.max(1, (int) (0.3 * step));
-                int best = expected;
-                double bestCost = Double.MAX_VALUE;
-                for (int c = Math.max(1, expected - window); c <= Math.min(width - 2, expected + window); c++) {
-                    // least ink, ties and near-ties to the evenly spaced position
-                    double cost = columns[c] + 0.5 * Math.abs(c - expected) / window;
-                    if (cost < bestCost) {
-                        bestCost = cost;
-                        best = c;
+    /**
+     * Groups joined while any two are within {@code gap} of each other (both ways: the larger of the
+     * horizontal and vertical gaps between their boxes). Quadratic, so only for the few short pieces of a
+     * row; beyond {@link #MAX_CHAINED} they are left as they are.
+     */
+    private static List<Group> chain(List<Group> groups, double gap, Parts parts) {
+        List<Group> out = new ArrayList<>(groups);
+        if (out.size() > MAX_CHAINED) {
+            return out;
+        }
+        boolean joined = true;
+        while (joined) {
+            joined = false;
+            for (int i = 0; i < out.size() && !joined; i++) {
+                for (int j = i + 1; j < out.size() && !joined; j++) {
+                    Group a = out.get(i);
+                    Group b = out.get(j);
+                    int dx = Math.max(a.x0 - b.x1, b.x0 - a.x1);
+                    int dy = Math.max(a.y0 - b.y1, b.y0 - a.y1);
+                    if (Math.max(dx, dy) <= gap) {
+                        a.absorb(b, parts);
+                        out.remove(j);
+                        joined = true;
                     }
                 }
-                to = group.x0 + best - 1;
             }
-            Piece piece = bounds(id, from, to, page, labels, groupOfPart, group);
-            if (piece != null) {
-                cut.add(pieces.size());
-                pieces.add(piece);
-            }
-            from = to + 1;
         }
-        return cut.stream().mapToInt(Integer::intValue).toArray();
+        return out;
     }
 
-    private static Piece bounds(int id, int from, int to, InkPage page, int[] labels, int[] groupOfPart, Group group) {
+    /**
+     * Step 4: the readings of a group: itself, and when it is wide enough to be touching digits, every way
+     * of cutting it at candidate columns into pieces no wider than a digit. Candidates are the columns
+     * with the least ink, each the least within {@code CUT_SPACING * height} on both sides. Adds the
+     * pieces to {@code pieces} and returns the slot.
+     */
+    private static Slot split(Group group, int id, double height, InkPage page, int[] labels, int[] groupOfPart,
+                              List<Piece> pieces) {
+        int width = group.width();
+        Piece whole = new Piece(id, null, null, group.x0, group.y0, group.x1, group.y1);
+        List<Edge> edges = new ArrayList<>();
+        if (width <= SPLIT_HEIGHTS * height) {
+            edges.add(new Edge(0, 1, pieces.size(), prior(whole, height, 0)));
+            pieces.add(whole);
+            return new Slot(2, edges);
+        }
+        // stroke width from area and outline (a stroke of length L and width w has area L w and about 2 L
+        // outline pixels), to measure how much ink a cut goes through in strokes
+        long area = 0;
+        long outline = 0;
+        for (int y = group.y0; y <= group.y1; y++) {
+            for (int x = group.x0; x <= group.x1; x++) {
+                if (member(labels, groupOfPart, id, page, x, y)) {
+                    area++;
+                    if (!member(labels, groupOfPart, id, page, x - 1, y) || !member(labels, groupOfPart, id, page, x + 1, y)
+                            || !member(labels, groupOfPart, id, page, x, y - 1)
+                            || !member(labels, groupOfPart, id, page, x, y + 1)) {
+                        outline++;
+                    }
+                }
+            }
+        }
+        double stroke = Math.max(1, 2.0 * area / Math.max(1, outline));
+        List<Cut> cuts = cutCandidates(group, id, height, page, labels, groupOfPart);
+        int nodes = cuts.size() + 2;
+        for (int from = 0; from < nodes - 1; from++) {
+            Cut left = from == 0 ? null : cuts.get(from - 1);
+            for (int to = from + 1; to < nodes; to++) {
+                if (from == 0 && to == nodes - 1) {
+                    edges.add(new Edge(from, to, pieces.size(), prior(whole, height, 0)));
+                    pieces.add(whole);
+                    continue;
+                }
+                Cut right = to == nodes - 1 ? null : cuts.get(to - 1);
+                double leftX = left == null ? group.x0 : left.x();
+                double rightX = right == null ? group.x1 + 1 : right.x();
+                if (rightX - leftX > MAX_PIECE_WIDTH * height) {
+                    break;
+                }
+                // cuts of different slants may cross inside the group: no piece between them
+                if (left != null && right != null && (left.at(group.y0) >= right.at(group.y0)
+                        || left.at(group.y1) >= right.at(group.y1))) {
+                    continue;
+                }
+                Piece piece = bounds(id, left, right, page, labels, groupOfPart, group);
+                if (piece != null) {
+                    double crossed = right == null ? 0 : right.ink() / stroke;
+                    edges.add(new Edge(from, to, pieces.size(), prior(piece, height, crossed)));
+                    pieces.add(piece);
+                }
+            }
+        }
+        return new Slot(nodes, edges);
+    }
+
+    /**
+     * Cuts to offer, left to right: straight lines at a few slants through every column, taken by increasing
+     * ink (then the more upright first), each kept unless a kept one crosses the middle row within
+     * {@code CUT_SPACING * height}, none nearer than {@code MIN_PIECE_WIDTH * height} to either end, at most
+     * {@code MAX_CUTS_PER_HEIGHT} per digit height of width.
+     */
+    private static List<Cut> cutCandidates(Group group, int id, double height, InkPage page, int[] labels,
+                                           int[] groupOfPart) {
+        int width = group.width();
+        int edge = Math.max(1, (int) Math.round(MIN_PIECE_WIDTH * height));
+        int spacing = Math.max(1, (int) Math.round(CUT_SPACING * height));
+        int most = Math.min(MAX_CUTS, (int) Math.ceil(MAX_CUTS_PER_HEIGHT * width / height));
+        double mid = (group.y0 + group.y1) / 2.0;
+        List<Cut> all = new ArrayList<>();
+        for (double slant : SLANTS) {
+            for (int c = edge; c <= width - edge; c++) {
+                Cut cut = new Cut(group.x0 + c, slant, mid, 0);
+                int ink = 0;
+                for (int y = group.y0; y <= group.y1; y++) {
+                    ink += member(labels, groupOfPart, id, page, cut.at(y), y) ? 1 : 0;
+                }
+                all.add(new Cut(group.x0 + c, slant, mid, ink));
+            }
+        }
+        double centre = group.x0 + width / 2.0;
+        all.sort(Comparator.comparingInt(Cut::ink).thenComparingDouble(cut -> Math.abs(cut.slant()))
+                .thenComparingDouble(cut -> Math.abs(cut.x() - centre)));
+        List<Cut> kept = new ArrayList<>();
+        for (Cut cut : all) {
+            if (kept.size() == most) {
+                break;
+            }
+            boolean near = false;
+            for (Cut k : kept) {
+                near |= Math.abs(k.x() - cut.x()) < spacing;
+            }
+            if (!near) {
+                kept.add(cut);
+            }
+        }
+        kept.sort(Comparator.comparingDouble(Cut::x));
+        return kept;
+    }
+
+    private static boolean member(int[] labels, int[] groupOfPart, int id, InkPage page, int x, int y) {
+        if (x < 0 || y < 0 || x >= page.width() || y >= page.height()) {
+            return false;
+        }
+        int label = labels[y * page.width() + x];
+        return label > 0 && groupOfPart[label] == id;
+    }
+
+    private static double prior(Piece piece, double height, double crossed) {
+        double h = (piece.y1 - piece.y0 + 1) / height;
+        double w = (piece.x1 - piece.x0 + 1) / height;
+        return -SHORT_WEIGHT * Math.max(0, FULL_HEIGHT - h) - WIDE_WEIGHT * Math.max(0, w - FULL_WIDTH)
+                - CROSS_WEIGHT * Math.max(0, crossed - CROSS_FREE) + PIECE_BONUS;
+    }
+
+    private static Piece bounds(int id, Cut left, Cut right, InkPage page, int[] labels, int[] groupOfPart,
+                                Group group) {
         int x0 = Integer.MAX_VALUE;
         int y0 = Integer.MAX_VALUE;
         int x1 = -1;
         int y1 = -1;
         int pw = page.width();
         for (int y = group.y0; y <= group.y1; y++) {
+            int from = left == null ? group.x0 : Math.max(group.x0, left.at(y));
+            int to = right == null ? group.x1 : Math.min(group.x1, right.at(y) - 1);
             for (int x = from; x <= to; x++) {
                 int label = labels[y * pw + x];
                 if (label > 0 && groupOfPart[label] == id) {
@@ -410,7 +600,7 @@ public final class DigitSegmenter {
                 }
             }
         }
-        return x1 < 0 ? null : new Piece(id, from, to, x0, y0, x1, y1);
+        return x1 < 0 ? null : new Piece(id, left, right, x0, y0, x1, y1);
     }
 
     private static double median(int[] values) {

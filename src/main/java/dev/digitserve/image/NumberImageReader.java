@@ -13,7 +13,8 @@ import java.util.List;
  * <p>Errors, all client-safe: those of {@link DigitImageReader}, and {@link NoDigitFoundException} when no
  * digit is found or {@link InvalidImageException} when more than {@code maxDigits} stroke groups are
  * (checked before any digit is cropped, so the limit bounds the work: a group is cropped whole and, when
- * wide, cut, so at most a few inputs per digit). Immutable and thread-safe; CPU-bound.
+ * wide, cut into pieces between at most 14 candidate cuts, each piece at most 1.3 digit heights wide).
+ * Immutable and thread-safe; CPU-bound.
  */
 public final class NumberImageReader {
     static final String NO_DIGITS = "no digit found in the image";
@@ -36,43 +37,60 @@ public final class NumberImageReader {
     /**
      * The candidate digits of a number: {@code count * 784} model inputs, per input its box
      * {@code [x, y, width, height]} in the pixels of the picture as viewed (after the EXIF orientation), and
-     * the slots of {@link DigitSegmenter.Layout#slots()}: per stroke group left to right, its readings as
-     * input indices (the whole group first, then its cut into touching digits when it is wide).
+     * the slots of {@link DigitSegmenter.Layout#slots()}: per stroke group left to right, the lattice of its
+     * readings (the whole group, and its pieces between candidate cuts when it is wide), whose edges name
+     * input indices.
      */
-    public record Digits(float[] pixels, int count, List<int[]> boxes, List<int[][]> slots) {
+    public record Digits(float[] pixels, int count, List<int[]> boxes, List<DigitSegmenter.Slot> slots) {
         /**
          * The inputs that make up the number, left to right, given the model's outputs for all inputs: per
-         * slot the reading with the highest mean, over its digits, of the log of the top probability. So a
-         * wide "5" stays one digit, and two touching digits that the model cannot read as one are cut.
-         * With raw scores (no probabilities) the finest cut is taken whenever the group is wide enough.
+         * slot the path through its cuts with the highest sum, over its pieces, of the log of the model's top
+         * probability plus the piece's shape prior ({@link DigitSegmenter.Edge#prior()}). The model decides
+         * what shape alone cannot: a wide "5" stays one digit, and two touching digits that the model reads
+         * surely apart are cut. Raw scores (no probabilities) are turned into probabilities by softmax.
          */
         public int[] choose(float[] outputs, int classes, boolean probabilities) {
             List<Integer> chosen = new ArrayList<>();
-            for (int[][] readings : slots) {
-                int[] best = readings[readings.length - 1];
-                if (probabilities) {
-                    double bestScore = Double.NEGATIVE_INFINITY;
-                    for (int[] reading : readings) {
-                        double score = 0;
-                        for (int input : reading) {
-                            float top = 0;
-                            for (int k = 0; k < classes; k++) {
-                                top = Math.max(top, outputs[input * classes + k]);
-                            }
-                            score += Math.log(Math.max(1e-6, top));
-                        }
-                        score /= reading.length;
-                        if (score > bestScore) {
-                            bestScore = score;
-                            best = reading;
-                        }
+            for (DigitSegmenter.Slot slot : slots) {
+                int nodes = slot.nodes();
+                double[] best = new double[nodes];
+                DigitSegmenter.Edge[] via = new DigitSegmenter.Edge[nodes];
+                java.util.Arrays.fill(best, Double.NEGATIVE_INFINITY);
+                best[0] = 0;
+                // edges come sorted by their start node, so a node's best path is final before it is extended
+                for (DigitSegmenter.Edge edge : slot.edges()) {
+                    if (best[edge.from()] == Double.NEGATIVE_INFINITY) {
+                        continue;
+                    }
+                    double score = best[edge.from()] + edge.prior()
+                            + Math.log(Math.max(1e-6, top(outputs, classes, edge.segment(), probabilities)));
+                    if (score > best[edge.to()]) {
+                        best[edge.to()] = score;
+                        via[edge.to()] = edge;
                     }
                 }
-                for (int input : best) {
-                    chosen.add(input);
+                List<Integer> path = new ArrayList<>();
+                for (int node = nodes - 1; node > 0; node = via[node].from()) {
+                    path.add(0, via[node].segment());
                 }
+                chosen.addAll(path);
             }
             return chosen.stream().mapToInt(Integer::intValue).toArray();
+        }
+
+        private static double top(float[] outputs, int classes, int input, boolean probabilities) {
+            float max = Float.NEGATIVE_INFINITY;
+            for (int k = 0; k < classes; k++) {
+                max = Math.max(max, outputs[input * classes + k]);
+            }
+            if (probabilities) {
+                return max;
+            }
+            double sum = 0;
+            for (int k = 0; k < classes; k++) {
+                sum += Math.exp(outputs[input * classes + k] - max);
+            }
+            return 1 / sum;
         }
     }
 

@@ -27,6 +27,8 @@ import tools.jackson.databind.json.JsonMapper;
  * [numbers] [out.json]}; bench/photos.sh runs it.
  */
 public final class PhotoBenchmark {
+    /** The seed of the numbers set; PhotoUploadsIT reads the same set over HTTP. */
+    public static final long NUMBERS_SEED = 2024;
     private PhotoBenchmark() {
     }
 
@@ -88,7 +90,6 @@ public final class PhotoBenchmark {
     /** Whole-number and per-digit accuracy of reading numbers of 2 to 8 digits. */
     public static Map<String, Object> numbers(CnnEngine engine, MnistDataset test, int count, boolean print) {
         NumberImageReader reader = new NumberImageReader(16_000_000L);
-        Random random = new Random(2024);
         int exact = 0;
         int rightLength = 0;
         long digits = 0;
@@ -96,13 +97,8 @@ public final class PhotoBenchmark {
         int touchingGaps = 0;
         int touchingExact = 0;
         int numbersWithTouch = 0;
-        for (int n = 0; n < count; n++) {
-            int length = 2 + random.nextInt(7);
-            int[] indices = new int[length];
-            for (int i = 0; i < length; i++) {
-                indices[i] = random.nextInt(test.count());
-            }
-            PhotoLikeImages.Number number = PhotoLikeImages.number(test, indices, random);
+        for (PhotoLikeImages.Number number : PhotoLikeImages.numbers(test, NUMBERS_SEED, count)) {
+            int length = number.text().length();
             String read = read(engine, reader, PhotoLikeImages.jpeg(number.image(), 0.6f));
             boolean ok = read.equals(number.text());
             exact += ok ? 1 : 0;

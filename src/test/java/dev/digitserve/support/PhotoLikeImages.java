@@ -69,6 +69,24 @@ public final class PhotoLikeImages {
         return new Number(photo(ink, w, h, random), text.toString(), touching);
     }
 
+    /**
+     * The seeded set of numbers that bench/photos.sh reports on and PhotoUploadsIT checks: {@code count}
+     * numbers of 2 to 8 random test digits each, drawn with {@link #number} from one {@code Random(seed)}.
+     */
+    public static java.util.List<Number> numbers(MnistDataset data, long seed, int count) {
+        Random random = new Random(seed);
+        java.util.List<Number> numbers = new java.util.ArrayList<>(count);
+        for (int n = 0; n < count; n++) {
+            int length = 2 + random.nextInt(7);
+            int[] indices = new int[length];
+            for (int i = 0; i < length; i++) {
+                indices[i] = random.nextInt(data.count());
+            }
+            numbers.add(number(data, indices, random));
+        }
+        return numbers;
+    }
+
     /** First and last column of a digit with ink above 0.1. */
     private static int[] inkColumns(MnistDataset data, int index) {
         int first = 27;

@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.logging.Level;
 
 import org.junit.jupiter.api.AfterAll;
@@ -32,6 +33,7 @@ import org.openqa.selenium.logging.LogEntry;
 import org.openqa.selenium.logging.LogType;
 import org.openqa.selenium.logging.LoggingPreferences;
 import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.Select;
 import org.openqa.selenium.support.ui.WebDriverWait;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
@@ -39,6 +41,7 @@ import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
 import dev.digitserve.data.MnistDataset;
+import dev.digitserve.support.PhotoLikeImages;
 import dev.digitserve.support.TestImages;
 import dev.digitserve.support.HttpTestClient;
 import dev.digitserve.support.TestData;
@@ -47,7 +50,8 @@ import tools.jackson.databind.JsonNode;
 
 /**
  * The page in headless Chromium against the whole service on a real port with the shipped models: a 7
- * drawn with pointer moves, a real MNIST test digit uploaded as a PNG, the preprocessed view, the models
+ * drawn with pointer moves, a real MNIST test digit uploaded as a PNG, the preprocessed view, a photo of a
+ * number read with each digit's box and label drawn over it, the models
  * view with its confusion heat maps, and a training job followed live. Any console error or failed request
  * (Chromium logs both as SEVERE browser log entries) fails the test. Screenshots go to
  * {@code target/page-screenshots/}.
@@ -260,6 +264,47 @@ class PageIT {
         assertThat(inkOf("seen-cnn")).isPositive();
         answerOf("lasso");
         Files.deleteIfExists(png);
+    }
+
+    @Test
+    void aPhotoOfANumberIsReadAndEachDigitIsBoxedWithItsLabelAboveIt() throws IOException {
+        MnistDataset test = TestData.testSet();
+        PhotoLikeImages.Number number = PhotoLikeImages.number(test, new int[] {0, 1, 2, 3}, new Random(19));
+        Path jpeg = Files.createTempFile("number-" + number.text(), ".jpg");
+        Files.write(jpeg, PhotoLikeImages.jpeg(number.image(), 0.6f));
+        open("");
+        waiting().until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#read-model option[value='cnn']")));
+        new Select(byTestId("read-model")).selectByValue("cnn");
+
+        byTestId("read-upload").sendKeys(jpeg.toAbsolutePath().toString());
+
+        waiting().until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("[data-testid='read-box']")));
+        assertThat(byTestId("read-text").getText()).isEqualTo(number.text());
+        List<WebElement> boxes = browser.findElements(By.cssSelector("[data-testid='read-box']"));
+        List<WebElement> labels = browser.findElements(By.cssSelector("[data-testid='read-label']"));
+        assertThat(boxes).hasSize(number.text().length());
+        assertThat(labels.stream().map(WebElement::getText).reduce("", String::concat)).isEqualTo(number.text());
+        int previousRight = 0;
+        for (int i = 0; i < boxes.size(); i++) {
+            org.openqa.selenium.Rectangle box = boxes.get(i).getRect();
+            org.openqa.selenium.Rectangle label = labels.get(i).getRect();
+            assertThat(boxes.get(i).isDisplayed()).isTrue();
+            assertThat(box.getWidth()).isPositive();
+            assertThat(box.getHeight()).isGreaterThan(box.getWidth() / 4);
+            // the digits' boxes are side by side, each label centred above its own box
+            if (i > 0) {
+                assertThat(box.getX()).isGreaterThanOrEqualTo(previousRight - box.getWidth() / 4);
+            }
+            previousRight = box.getX() + box.getWidth();
+            assertThat(label.getY() + label.getHeight()).isLessThanOrEqualTo(box.getY() + 2);
+            assertThat(label.getX() + label.getWidth() / 2).isBetween(box.getX(), box.getX() + box.getWidth());
+        }
+        // the boxes lie on the picture as shown: inside the figure's bounds
+        org.openqa.selenium.Rectangle picture = browser.findElement(By.cssSelector(".read-picture")).getRect();
+        assertThat(boxes.get(0).getRect().getX()).isGreaterThanOrEqualTo(picture.getX());
+        assertThat(previousRight).isLessThanOrEqualTo(picture.getX() + picture.getWidth());
+        screenshot("desktop-read");
+        Files.deleteIfExists(jpeg);
     }
 
     @Test
