@@ -47,16 +47,20 @@ import tools.jackson.databind.json.JsonMapper;
  * ({@link FineTuner#parameters}, {@link FineTuner.Plan#sampler}), {@link FineTuner#network} and
  * {@link CnnTrainer#fit}; the from-scratch run swaps only the starting network (the seed CNN, Adadelta). The
  * test set is used for the final report only: what the trainer evaluates after each epoch is the held-out part
- * of the k images.
+ * of the k images, and settings are chosen with {@code --validate}, which reports on training images kept out of
+ * every run instead (the last 4,000 training images of 0-7, never seen by the base either, and 1,000 each of 8
+ * and 9 that are never among the k drawn).
  *
- * <p>Options ({@code --name=value}): {@code data} (data/mnist), {@code base-samples} (all ~48k training images of
- * 0-7), {@code base-epochs} (3), {@code base-cache} (a file to keep the trained base in and read it back from when
+ * <p>Options ({@code --name=value}): {@code data} (data/mnist), {@code base-samples} (all ~44k training images of
+ * 0-7 outside the validation images), {@code base-epochs} (3), {@code base-cache} (a file to keep the trained base in and read it back from when
  * it was trained by the same recipe; none by default), {@code base-only} (stop after the base),
- * {@code run-samples} (training images of 0-7 per run, 5000), {@code run-epochs} (3), {@code batch-size} (64),
- * {@code ks} (10,50,200), {@code methods} (frozen,all,scratch).
+ * {@code run-samples} (training images of 0-7 per run, 10000), {@code run-epochs} (5), {@code batch-size} (64),
+ * {@code ks} (10,50,200), {@code methods} (frozen,all,scratch), {@code validate} (report on the validation images).
  */
 public final class TransferBenchmark {
     private static final long SEED = 42;
+    private static final int VALIDATION_OLD = 4000;
+    private static final int VALIDATION_NEW = 1000;
     private static final Map<String, String> METHODS = new LinkedHashMap<>();
 
     static {
@@ -81,8 +85,8 @@ public final class TransferBenchmark {
         int baseSamples = Integer.parseInt(options.getOrDefault("base-samples", Integer.toString(Integer.MAX_VALUE)));
         int baseEpochs = Integer.parseInt(options.getOrDefault("base-epochs", "3"));
         Path baseCache = options.containsKey("base-cache") ? Path.of(options.get("base-cache")) : null;
-        int runSamples = Integer.parseInt(options.getOrDefault("run-samples", "5000"));
-        int runEpochs = Integer.parseInt(options.getOrDefault("run-epochs", "3"));
+        int runSamples = Integer.parseInt(options.getOrDefault("run-samples", "10000"));
+        int runEpochs = Integer.parseInt(options.getOrDefault("run-epochs", "5"));
         int batchSize = Integer.parseInt(options.getOrDefault("batch-size", "64"));
         int[] ks = Arrays.stream(options.getOrDefault("ks", "10,50,200").split(",")).mapToInt(Integer::parseInt).toArray();
         List<String> methods = List.of(options.getOrDefault("methods", String.join(",", METHODS.keySet())).split(","));
@@ -94,7 +98,13 @@ public final class TransferBenchmark {
 
         MnistDataset train = Mnist.train(dataDir);
         MnistDataset test = Mnist.test(dataDir);
-        MnistDataset zeroToSeven = filter(train, 0, 7);
+        // the last VALIDATION_OLD training images of 0-7 and the last VALIDATION_NEW of the shuffled 8s and 9s are
+        // kept out of every run: --validate reports on them instead of the test set, for choosing the settings
+        MnistDataset allZeroToSeven = filter(train, 0, 7);
+        MnistDataset zeroToSeven = allZeroToSeven.head(allZeroToSeven.count() - VALIDATION_OLD);
+        boolean validate = options.containsKey("validate");
+        MnistDataset evaluationSet = validate ? validationSet(train, allZeroToSeven) : test;
+        String evaluated = validate ? "validation" : "test";
         Base base = base(zeroToSeven, filter(test, 0, 7), baseEpochs, baseSamples, baseCache);
         if (options.containsKey("base-only")) {
             return;
@@ -104,7 +114,8 @@ public final class TransferBenchmark {
         List<String> baseLabels = ModelCard.DIGITS.subList(0, 8);
         List<Map<String, Object>> rows = new ArrayList<>();
         List<String> table = new ArrayList<>();
-        table.add("| k per new class | method | accuracy on test 8s and 9s | on test 0-7 | on all 10 digits | seconds |");
+        table.add("| k per new class | method | accuracy on " + evaluated + " 8s and 9s | on " + evaluated
+                + " 0-7 | on all 10 digits | seconds |");
         table.add("| ---: | --- | ---: | ---: | ---: | ---: |");
         for (int k : ks) {
             LabelledImages newDigits = newDigits(train, k);
@@ -126,7 +137,7 @@ public final class TransferBenchmark {
                 MultiLayerNetwork trained = CnnTrainer.fit(start, plan.train(), plan.labels().size(),
                         plan.evaluationSet(), parameters, plan.sampler(), TransferBenchmark::log, () -> false).network();
                 double seconds = (System.nanoTime() - t0) / 1e9;
-                double[] acc = accuracy(trained, test, 10);
+                double[] acc = accuracy(trained, evaluationSet, 10);
                 String line = String.format(Locale.ROOT, "| %d | %s | %.2f%% | %.2f%% | %.2f%% | %.0f |", k,
                         METHODS.get(method), 100 * acc[1], 100 * acc[2], 100 * acc[0], seconds);
                 System.out.println(line);
@@ -148,6 +159,8 @@ public final class TransferBenchmark {
         Map<String, Object> result = new LinkedHashMap<>();
         result.put("when", Instant.now().toString());
         result.put("options", options);
+        result.put("evaluatedOn", validate ? "validation: " + VALIDATION_OLD + " training images of 0-7 and "
+                + VALIDATION_NEW + " each of 8 and 9 kept out of every run" : "the MNIST test set");
         result.put("base", base.description());
         result.put("runSamples0to7", runSamples);
         result.put("runEpochs", runEpochs);
@@ -276,6 +289,38 @@ public final class TransferBenchmark {
         return new MnistDataset(rows.size(), pixels, labels);
     }
 
+    /** The validation images: the last training images of 0-7 and the last of each new digit's shuffled rows. */
+    private static MnistDataset validationSet(MnistDataset train, MnistDataset allZeroToSeven) {
+        List<Integer> rows = new ArrayList<>();
+        for (int digit = 8; digit <= 9; digit++) {
+            List<Integer> ofDigit = shuffledRows(train, digit);
+            rows.addAll(ofDigit.subList(ofDigit.size() - VALIDATION_NEW, ofDigit.size()));
+        }
+        MnistDataset old = rowsOf(allZeroToSeven, java.util.stream.IntStream.range(
+                allZeroToSeven.count() - VALIDATION_OLD, allZeroToSeven.count()).boxed().toList());
+        return concat(old, rowsOf(train, rows));
+    }
+
+    private static MnistDataset concat(MnistDataset a, MnistDataset b) {
+        byte[] pixels = java.util.Arrays.copyOf(a.pixels(), a.pixels().length + b.pixels().length);
+        System.arraycopy(b.pixels(), 0, pixels, a.pixels().length, b.pixels().length);
+        byte[] labels = java.util.Arrays.copyOf(a.labels(), a.count() + b.count());
+        System.arraycopy(b.labels(), 0, labels, a.count(), b.count());
+        return new MnistDataset(a.count() + b.count(), pixels, labels);
+    }
+
+    /** The training rows of {@code digit} in a seeded random order (the same on every call). */
+    private static List<Integer> shuffledRows(MnistDataset train, int digit) {
+        List<Integer> ofDigit = new ArrayList<>();
+        for (int i = 0; i < train.count(); i++) {
+            if (train.label(i) == digit) {
+                ofDigit.add(i);
+            }
+        }
+        Collections.shuffle(ofDigit, new Random(SEED + digit));
+        return ofDigit;
+    }
+
     /**
      * k training 8s and k training 9s drawn at random (seeded; each class's rows are shuffled once, so the draws for
      * a smaller k are the first of those for a larger one), as a dataset with labels "8" and "9" (indices 0 and 1).
@@ -283,13 +328,10 @@ public final class TransferBenchmark {
     private static LabelledImages newDigits(MnistDataset train, int k) {
         List<Integer> rows = new ArrayList<>();
         for (int digit = 8; digit <= 9; digit++) {
-            List<Integer> ofDigit = new ArrayList<>();
-            for (int i = 0; i < train.count(); i++) {
-                if (train.label(i) == digit) {
-                    ofDigit.add(i);
-                }
+            List<Integer> ofDigit = shuffledRows(train, digit);
+            if (k > ofDigit.size() - VALIDATION_NEW) {
+                throw new IllegalArgumentException("k = " + k + " would reach into the validation images");
             }
-            Collections.shuffle(ofDigit, new Random(SEED + digit));
             rows.addAll(ofDigit.subList(0, k));
         }
         MnistDataset selected = rowsOf(train, rows);
