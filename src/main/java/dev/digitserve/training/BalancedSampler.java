@@ -13,9 +13,9 @@ import java.util.Random;
  * <p>Within a class the draws walk through a shuffled cycle of its images, reshuffled whenever it is used up and
  * carried over from epoch to epoch: counted over the run so far, no image of a class has been drawn more than once
  * more often than another of its class, so a rare image is repeated evenly and every image of a common class gets
- * its turn. Combined
- * with {@link Augmentation}, the repeats of a rare image are different distortions of it. The epoch's draws are
- * shuffled together at the end. Deterministic for a given sequence of {@link Random}s; not thread-safe.
+ * its turn. Combined with {@link Augmentation}, the repeats of a rare image are different distortions of it. The
+ * epoch's draws are shuffled together at the end. Deterministic for a given sequence of {@link Random}s; not
+ * thread-safe.
  */
 public final class BalancedSampler implements EpochSampler {
     /** Classes this much larger than the smallest count as "very unequal" ({@link #needed}). */
