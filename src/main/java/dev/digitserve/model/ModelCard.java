@@ -57,10 +57,13 @@ public record ModelCard(
      * @param include        {@code mnist} when the MNIST training digits were added to the dataset, else null
      * @param datasetSamples dataset images trained on (the rest of the dataset was held out for evaluation)
      * @param mnistSamples   MNIST training images trained on
+     * @param recipe         how it was trained beyond the job's parameters: learning rate, sampling (class-balanced
+     *                       or shuffled, draws per epoch) and augmentation; absent on cards written before it existed
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record FineTuning(String baseModel, int baseVersion, String datasetId, Map<String, String> datasetSha256,
-                             String freeze, String include, int datasetSamples, int mnistSamples) {
+                             String freeze, String include, int datasetSamples, int mnistSamples,
+                             Map<String, Object> recipe) {
     }
 
     /** Input shape of one image and how its values are scaled. */

@@ -44,30 +44,44 @@ public final class CnnTrainer {
      */
     public static Result fit(MultiLayerNetwork network, MnistDataset data, int classes, MnistDataset test,
                              CnnParameters parameters, ProgressListener listener, BooleanSupplier cancelled) {
-        int n = data.count();
+        return fit(network, data, classes, test, parameters, EpochSampler.shuffled(data.count()), listener, cancelled);
+    }
+
+    /**
+     * As above, with the rows of each epoch chosen by {@code sampler} (for example {@link BalancedSampler}) instead
+     * of every row once; an epoch is as many batches as the sampler's epoch has rows.
+     */
+    public static Result fit(MultiLayerNetwork network, MnistDataset data, int classes, MnistDataset test,
+                             CnnParameters parameters, EpochSampler sampler, ProgressListener listener,
+                             BooleanSupplier cancelled) {
+        int rowsInData = data.count();
         int batchSize = parameters.batchSize();
+        Random shuffler = new Random(parameters.seed());
+        int[] order = sampler.nextEpoch(shuffler);
+        int n = order.length;
         int batchesPerEpoch = (n + batchSize - 1) / batchSize;
         long totalIterations = (long) batchesPerEpoch * parameters.epochs();
 
-        INDArray features = Nd4j.create(data.floats(0, n), new long[] {n, MnistDataset.PIXELS}, 'c');
+        INDArray features = Nd4j.create(data.floats(0, rowsInData), new long[] {rowsInData, MnistDataset.PIXELS}, 'c');
         INDArray labels = oneHot(data, classes);
-        Random shuffler = new Random(parameters.seed());
         Augmentation augmentation = parameters.augmentation();
         // its own stream, so that turning augmentation on does not change the order the batches come in
         Random distortions = new Random(parameters.seed() * 31 + 7);
         float[] batchPixels = augmentation.enabled() ? new float[batchSize * MnistDataset.PIXELS] : null;
         long augmentNanos = 0;
-        int[] order = new int[n];
-        for (int i = 0; i < n; i++) {
-            order[i] = i;
-        }
 
         long started = System.nanoTime();
         long iteration = 0;
         Evaluation evaluation = null;
         for (int epoch = 1; epoch <= parameters.epochs(); epoch++) {
             listener.onEpochStart(epoch, parameters.epochs());
-            shuffle(order, shuffler);
+            if (epoch > 1) {
+                order = sampler.nextEpoch(shuffler);
+                if (order.length != n) {
+                    throw new IllegalStateException("the sampler changed the epoch's length from " + n + " to "
+                            + order.length);
+                }
+            }
             double epochLoss = 0;
             for (int b = 0; b < batchesPerEpoch; b++) {
                 if (cancelled.getAsBoolean()) {
@@ -135,14 +149,5 @@ public final class CnnTrainer {
             oneHot[i * classes + data.label(i)] = 1;
         }
         return Nd4j.create(oneHot, new long[] {data.count(), classes}, 'c');
-    }
-
-    private static void shuffle(int[] order, Random random) {
-        for (int i = order.length - 1; i > 0; i--) {
-            int j = random.nextInt(i + 1);
-            int t = order[i];
-            order[i] = order[j];
-            order[j] = t;
-        }
     }
 }

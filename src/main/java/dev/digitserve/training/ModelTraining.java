@@ -99,7 +99,8 @@ public final class ModelTraining {
     /**
      * Fine-tunes {@code base} on a dataset (plus the first {@code trainingSamples} MNIST training digits with
      * {@code include: mnist}) with DL4J's transfer-learning API ({@link FineTuner}), evaluates it on the dataset's
-     * held-out images (and the MNIST test set), and publishes it under {@code name} with its labels and origin.
+     * held-out images (and the MNIST test set), and publishes it under {@code name} with its labels, origin and the
+     * recipe's choices (learning rate, sampling, augmentation).
      */
     public Published fineTune(String name, TrainingJobRequest request, LabelledImages dataset,
                               ProgressListener listener, BooleanSupplier cancelled) throws IOException {
@@ -108,25 +109,26 @@ public final class ModelTraining {
         MultiLayerNetwork baseNetwork = CnnEngine.load(repository.versionDirectory(base.model(), base.version())
                 .resolve(ModelKind.CNN.weightsFile())).network();
         boolean withMnist = "mnist".equals(request.include());
-        CnnParameters parameters = request.cnnParameters();
+        CnnParameters parameters = FineTuner.parameters(request.cnnParameters());
         FineTuner.Plan plan = FineTuner.plan(dataset,
                 withMnist ? Mnist.train(dataDir).head(parameters.trainingSamples()) : null,
                 withMnist ? Mnist.test(dataDir) : null, parameters.seed());
+        double learningRate = FineTuner.learningRate(request.freeze());
         MultiLayerNetwork network = FineTuner.network(baseNetwork, baseCard.labelsOrDigits(), plan.labels(),
-                request.freeze(), parameters.seed(), TrainingJobRequest.FINE_TUNE_LEARNING_RATE);
+                request.freeze(), parameters.seed(), learningRate);
         CnnTrainer.Result result = CnnTrainer.fit(network, plan.train(), plan.labels().size(), plan.evaluationSet(),
-                parameters, listener, cancelled);
+                parameters, plan.sampler(), listener, cancelled);
         CnnEngine engine = new CnnEngine(result.network());
         Map<String, Evaluation> evaluations = new LinkedHashMap<>();
         plan.evaluations().forEach((set, data) -> evaluations.put(set, Evaluator.evaluate(engine, data)));
 
         ModelCard.Training training = new ModelCard.Training(plan.train().count(), parameters.epochs(),
-                parameters.batchSize(), parameters.seed(), "Adam(learningRate=" + TrainingJobRequest.FINE_TUNE_LEARNING_RATE
-                + ") on " + ("features".equals(request.freeze()) ? "the layers after the frozen features" : "every layer"),
+                parameters.batchSize(), parameters.seed(), "Adam(learningRate=" + learningRate + ") on "
+                + ("features".equals(request.freeze()) ? "the layers after the frozen features" : "every layer"),
                 seconds(result.duration()), json.convertValue(request, Map.class));
         ModelCard.FineTuning origin = new ModelCard.FineTuning(base.model(), base.version(), dataset.manifest().id(),
                 dataset.manifest().sha256(), request.freeze(), request.include(), plan.datasetSamples(),
-                plan.mnistSamples());
+                plan.mnistSamples(), FineTuner.recipe(plan, request.freeze()));
         Map<String, String> digests = new LinkedHashMap<>();
         dataset.manifest().sha256().forEach((file, sha) -> digests.put("datasets/" + dataset.manifest().id() + "/" + file, sha));
         if (withMnist) {

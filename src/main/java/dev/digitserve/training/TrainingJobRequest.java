@@ -56,8 +56,6 @@ public record TrainingJobRequest(
         @Schema(description = "Fine-tuning: also train on the MNIST training digits (adding classes)",
                 allowableValues = {"mnist"}) String include) {
 
-    /** Fine-tuning's default learning rate (Adam). */
-    static final double FINE_TUNE_LEARNING_RATE = 1e-3;
     /** Fine-tuning's default epochs: it starts from trained weights. */
     static final int FINE_TUNE_EPOCHS = 5;
 

@@ -234,6 +234,11 @@ class DatasetsIT {
                 .isEqualTo(manifest.get("sha256").get("images.idx").asString());
         assertThat(card.get("evaluations").has("dataset-holdout")).isTrue();
         assertThat(card.get("evaluations").get("mnist-test").get("samples").asInt()).isEqualTo(10_000);
+        // 27 training pictures of each symbol against ~300 of each digit: the epochs were class-balanced and augmented
+        JsonNode recipe = card.get("fineTuning").get("recipe");
+        assertThat(recipe.get("sampling").asString()).isEqualTo("class-balanced");
+        assertThat(recipe.get("learningRate").asDouble()).isEqualTo(1e-3);
+        assertThat(recipe.get("augmentation").get("rotationDegrees").asDouble()).isPositive();
 
         byte[] plus = symbol(false, new Random(7));
         HttpTestClient.Response symbolAnswer = new HttpTestClient(port).post("/api/v1/models/symbols/versions/1/predict",
