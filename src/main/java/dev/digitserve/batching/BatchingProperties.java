@@ -7,7 +7,9 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 
 /**
  * {@code digitserve.batching.*}: the batching settings of every model version, unless a model overrides
- * them under {@code digitserve.models.overrides.<name>.batching.*}.
+ * them under {@code digitserve.models.overrides.<name>.batching.*}, and the size of the thread pool every batcher
+ * shares ({@code pool-threads}, default the number of processors; {@code workers} is then how many batches of one
+ * version may run at once).
  */
 @ConfigurationProperties("digitserve.batching")
 public record BatchingProperties(
@@ -15,7 +17,19 @@ public record BatchingProperties(
         @DefaultValue("2ms") Duration maxQueueDelay,
         @DefaultValue("4096") int queueCapacity,
         @DefaultValue("5s") Duration requestTimeout,
-        @DefaultValue("1") int workers) {
+        @DefaultValue("1") int workers,
+        Integer poolThreads) {
+
+    public BatchingProperties {
+        if (poolThreads != null && poolThreads < 1) {
+            throw new IllegalArgumentException("digitserve.batching.pool-threads must be at least 1, was " + poolThreads);
+        }
+    }
+
+    /** Threads of the shared batcher pool: as configured, else one per processor. */
+    public int poolThreadsOrDefault() {
+        return poolThreads != null ? poolThreads : Math.max(1, Runtime.getRuntime().availableProcessors());
+    }
 
     public BatchingSettings settings() {
         return new BatchingSettings(maxBatchSize, maxQueueDelay, queueCapacity, requestTimeout, workers);

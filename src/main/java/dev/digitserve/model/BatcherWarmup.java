@@ -23,8 +23,13 @@ final class BatcherWarmup {
     }
 
     static void run(DynamicBatcher batcher) {
+        run(batcher, ROUNDS);
+    }
+
+    /** With fewer rounds for a version loaded on a request's time (lazy loading), which waits for it. */
+    static void run(DynamicBatcher batcher, int rounds) {
         int[] sizes = {1, Math.min(8, batcher.settings().maxBatchSize()), batcher.settings().maxBatchSize()};
-        for (int round = 0; round < ROUNDS; round++) {
+        for (int round = 0; round < rounds; round++) {
             List<CompletableFuture<float[]>> answers = new ArrayList<>();
             for (int size : sizes) {
                 answers.add(batcher.submit(new float[size * Images.PIXELS], size, TIMEOUT));
