@@ -21,7 +21,7 @@ import io.micrometer.core.instrument.Timer;
  * The meters of one batcher (one model version), all registered up front so that the hot path never looks a
  * meter up, and all removed together when the version is unloaded. Percentile histogram buckets (dozens of series
  * per timer) are published only for batchers built with {@code histograms}; without them the timers and the summary
- * still export count, sum and max.
+ * export count, sum, max and one bucket (at the request timeout, or the maximum batch size).
  */
 final class BatcherMetrics {
 
@@ -61,11 +61,15 @@ final class BatcherMetrics {
         // Bucket ranges fit what is measured: queue waits are around max-queue-delay (2 ms), far below the
         // timer default floor of 1 ms granularity, and nothing outlives the request timeout.
         Duration timeout = settings.requestTimeout();
+        // Without histograms, one bucket at the request timeout (plus +Inf): Prometheus needs every series of a name
+        // to be of one type, so a model without buckets still exports a histogram, of two buckets instead of ~70.
+        Duration[] oneBucket = histograms ? new Duration[0] : new Duration[] {timeout};
         for (Outcome outcome : Outcome.values()) {
             requests.put(outcome, add(Timer.builder(REQUESTS)
                     .description("Prediction requests inside the batcher, enqueue to answer")
                     .tags(tags).tag("outcome", outcome.tag)
                     .publishPercentileHistogram(histograms)
+                    .serviceLevelObjectives(oneBucket)
                     .minimumExpectedValue(Duration.ofMillis(1).dividedBy(10))
                     .maximumExpectedValue(timeout)
                     .register(registry)));
@@ -74,6 +78,7 @@ final class BatcherMetrics {
                 .description("Time from enqueue to the start of the request's batch")
                 .tags(tags)
                 .publishPercentileHistogram(histograms)
+                .serviceLevelObjectives(oneBucket)
                 .minimumExpectedValue(Duration.ofMillis(1).dividedBy(100))
                 .maximumExpectedValue(timeout)
                 .register(registry));
@@ -81,6 +86,7 @@ final class BatcherMetrics {
                 .description("Engine time per batch")
                 .tags(tags)
                 .publishPercentileHistogram(histograms)
+                .serviceLevelObjectives(oneBucket)
                 .minimumExpectedValue(Duration.ofMillis(1).dividedBy(10))
                 .maximumExpectedValue(timeout)
                 .register(registry));
@@ -88,6 +94,7 @@ final class BatcherMetrics {
                 .description("Images per engine call")
                 .tags(tags)
                 .publishPercentileHistogram(histograms)
+                .serviceLevelObjectives(histograms ? new double[0] : new double[] {settings.maxBatchSize()})
                 .minimumExpectedValue(1.0)
                 .maximumExpectedValue((double) Math.max(2, settings.maxBatchSize()))
                 .register(registry));

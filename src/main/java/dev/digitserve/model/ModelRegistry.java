@@ -83,6 +83,7 @@ public class ModelRegistry implements AutoCloseable {
     private final ModelsProperties properties;
     private final Counter loadFailures;
     private final Counter evictions;
+    private final Counter loadsDone;
     private final MeterRegistry removals;
     private final Map<String, ModelEntry> models = new ConcurrentHashMap<>();
     /** The model names in order, for listing pages without sorting thousands of names per request. */
@@ -119,8 +120,11 @@ public class ModelRegistry implements AutoCloseable {
         this.properties = properties;
         this.loadFailures = Counter.builder("digitserve.model.load.failures")
                 .description("Model versions that could not be loaded").register(meters);
-        this.evictions = Counter.builder("digitserve.model.evictions")
+        this.evictions = Counter.builder(EVICTIONS)
                 .description("Loaded model versions unloaded to fit the memory budget").register(meters);
+        this.loadsDone = Counter.builder(LOADS)
+                .description("Model versions loaded (at start, on a new version, on a request or on demand)")
+                .register(meters);
         Gauge.builder("digitserve.model.memory.estimated", this, ModelRegistry::loadedBytes)
                 .description("Estimated memory of the loaded model versions, as the memory budget counts it")
                 .baseUnit("bytes").register(meters);
@@ -136,6 +140,8 @@ public class ModelRegistry implements AutoCloseable {
     }
 
     static final String REMOVALS = "digitserve.model.removals";
+    static final String LOADS = "digitserve.model.loads";
+    static final String EVICTIONS = "digitserve.model.evictions";
     static final String REMOVED_BY_REQUEST = "deleted";
     static final String REMOVED_BY_RETENTION = "retention";
     static final String REMOVED_FROM_DISK = "vanished";
@@ -571,6 +577,7 @@ public class ModelRegistry implements AutoCloseable {
             BatcherWarmup.run(batcher, warmupRounds); // before it can be served: a hot swap must not serve a cold version
             loaded.put(version, new LoadedVersion(entry.name(), version, result.kind(), result.card(),
                     result.engine(), batcher, new Residency(bytes, System.nanoTime(), this::versionIdle)));
+            loadsDone.increment();
             log.info("loaded {} version {} ({}) in {} ms", entry.name(), version, result.kind().id(),
                     (System.nanoTime() - started) / 1_000_000);
         } catch (ModelLoader.ModelLoadException e) {
