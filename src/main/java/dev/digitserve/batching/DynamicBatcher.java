@@ -422,7 +422,10 @@ public final class DynamicBatcher implements AutoCloseable {
         volatile Thread borrowed;
         /** lock: pooled and without a thread; the next submit schedules it. */
         boolean parked;
-        /** Allocated by the first batch that needs it: most versions of a many-model service never fill one. */
+        /**
+         * Allocated by the first full batch that needs a copy; a pooled worker drops it when it parks, so an idle
+         * version of a many-model service holds none.
+         */
         float[] fullBatch;
         final Request[] sliceRequest = new Request[maxBatchSize];
         final int[] sliceStart = new int[maxBatchSize];
@@ -466,6 +469,8 @@ public final class DynamicBatcher implements AutoCloseable {
                             parked = true;
                             liveWorkers--;
                             workerStopped.signalAll();
+                            // a thousand idle versions must not each keep a full batch's buffer
+                            fullBatch = null;
                         }
                     } finally {
                         lock.unlock();

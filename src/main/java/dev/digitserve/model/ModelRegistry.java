@@ -68,7 +68,7 @@ import tools.jackson.databind.json.JsonMapper;
  */
 public class ModelRegistry implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ModelRegistry.class);
-    /** Rounds of batcher warm-up for a version loaded at start or swapped in; a lazy load warms once. */
+    /** Rounds of batcher warm-up for a version loaded at start or swapped in; a lazy load warms lightly, once. */
     private static final int EAGER_WARMUP_ROUNDS = BatcherWarmup.ROUNDS;
     private static final int LAZY_WARMUP_ROUNDS = 1;
 
@@ -574,7 +574,12 @@ public class ModelRegistry implements AutoCloseable {
             Scanned known = entry.scanned().get(version);
             long bytes = known != null ? known.estimatedBytes() : estimate(entry.name(), version, result);
             DynamicBatcher batcher = batcher(entry.name(), version, result.engine());
-            BatcherWarmup.run(batcher, warmupRounds); // before it can be served: a hot swap must not serve a cold version
+            // before it can be served: a hot swap must not serve a cold version
+            if (warmupRounds == LAZY_WARMUP_ROUNDS) {
+                BatcherWarmup.runLight(batcher);
+            } else {
+                BatcherWarmup.run(batcher, warmupRounds);
+            }
             loaded.put(version, new LoadedVersion(entry.name(), version, result.kind(), result.card(),
                     result.engine(), batcher, new Residency(bytes, System.nanoTime(), this::versionIdle)));
             loadsDone.increment();
@@ -865,7 +870,7 @@ public class ModelRegistry implements AutoCloseable {
     /** Every loaded version gets its own batcher, with its model's settings, on the shared pool. */
     private DynamicBatcher batcher(String model, int version, InferenceEngine engine) {
         return new DynamicBatcher(model, version, engine, settings(model), meters, TimeSource.system(), batchObserver,
-                pool, metrics.histograms(model, properties));
+                batching.pooled() ? pool : null, metrics.histograms(model, properties));
     }
 
     private static ModelEntry withoutRecord(ModelEntry entry, int version) {
