@@ -331,6 +331,20 @@ class LazyLoadingIT {
         assertThat(bad.body()).contains("size").contains("page");
     }
 
+    @Test
+    @Order(10)
+    void repositoryControlIsDocumentedInOpenApi() {
+        JsonNode paths = http().get("/v3/api-docs").json().get("paths");
+        for (String path : List.of("/v2/repository/index", "/v2/repository/models/{name}/load",
+                "/v2/repository/models/{name}/unload")) {
+            assertThat(paths.get(path).get("post").get("summary").asString()).as(path).isNotBlank();
+        }
+        assertThat(paths.get("/api/v1/models/{name}/state").get("put").get("responses").has("507")).isTrue();
+        assertThat(paths.get("/api/v1/models/{name}/versions/{version}/state").has("put")).isTrue();
+        assertThat(paths.get("/api/v1/models").get("get").get("parameters").toString())
+                .contains("\"page\"", "\"size\"", "\"name\"");
+    }
+
     private static List<String> names(JsonNode page) {
         List<String> names = new ArrayList<>();
         page.get("models").forEach(model -> names.add(model.get("name").asString()));
