@@ -87,7 +87,8 @@ stop() { kill "$SERVER"; wait "$SERVER" 2>/dev/null || true; SERVER=""; }
 rss_mb() { awk '/VmRSS/ {printf "%.0f", $2 / 1024}' "/proc/$SERVER/status"; }
 threads() { awk '/Threads/ {print $2}' "/proc/$SERVER/status"; }
 metric() {  # the value of an unlabelled (or commonly tagged) series
-  curl -s "$BASE/actuator/prometheus" | awk -v m="$1" '$1 == m || index($1, m "{") == 1 {print $2; exit}'
+  # reads the whole scrape (an early exit would fail curl, and the pipeline, with a write error)
+  curl -s "$BASE/actuator/prometheus" | awk -v m="$1" '!found && ($1 == m || index($1, m "{") == 1) {print $2; found = 1}'
 }
 result() { echo "$1" >> "$RESULTS"; }
 
