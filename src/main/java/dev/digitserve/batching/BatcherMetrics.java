@@ -19,7 +19,9 @@ import io.micrometer.core.instrument.Timer;
 
 /**
  * The meters of one batcher (one model version), all registered up front so that the hot path never looks a
- * meter up, and all removed together when the version is unloaded.
+ * meter up, and all removed together when the version is unloaded. Percentile histogram buckets (dozens of series
+ * per timer) are published only for batchers built with {@code histograms}; without them the timers and the summary
+ * export count, sum, max and one bucket (at the request timeout, or the maximum batch size).
  */
 final class BatcherMetrics {
 
@@ -53,17 +55,21 @@ final class BatcherMetrics {
     final Counter images;
 
     <T> BatcherMetrics(MeterRegistry registry, String model, int version, BatchingSettings settings,
-                       T depthSource, ToDoubleFunction<T> depth) {
+                       boolean histograms, T depthSource, ToDoubleFunction<T> depth) {
         this.registry = registry;
         Tags tags = Tags.of("model", model, "version", Integer.toString(version));
         // Bucket ranges fit what is measured: queue waits are around max-queue-delay (2 ms), far below the
         // timer default floor of 1 ms granularity, and nothing outlives the request timeout.
         Duration timeout = settings.requestTimeout();
+        // Without histograms, one bucket at the request timeout (plus +Inf): Prometheus needs every series of a name
+        // to be of one type, so a model without buckets still exports a histogram, of two buckets instead of ~70.
+        Duration[] oneBucket = histograms ? new Duration[0] : new Duration[] {timeout};
         for (Outcome outcome : Outcome.values()) {
             requests.put(outcome, add(Timer.builder(REQUESTS)
                     .description("Prediction requests inside the batcher, enqueue to answer")
                     .tags(tags).tag("outcome", outcome.tag)
-                    .publishPercentileHistogram()
+                    .publishPercentileHistogram(histograms)
+                    .serviceLevelObjectives(oneBucket)
                     .minimumExpectedValue(Duration.ofMillis(1).dividedBy(10))
                     .maximumExpectedValue(timeout)
                     .register(registry)));
@@ -71,21 +77,24 @@ final class BatcherMetrics {
         queueWait = add(Timer.builder(QUEUE_WAIT)
                 .description("Time from enqueue to the start of the request's batch")
                 .tags(tags)
-                .publishPercentileHistogram()
+                .publishPercentileHistogram(histograms)
+                .serviceLevelObjectives(oneBucket)
                 .minimumExpectedValue(Duration.ofMillis(1).dividedBy(100))
                 .maximumExpectedValue(timeout)
                 .register(registry));
         compute = add(Timer.builder(COMPUTE)
                 .description("Engine time per batch")
                 .tags(tags)
-                .publishPercentileHistogram()
+                .publishPercentileHistogram(histograms)
+                .serviceLevelObjectives(oneBucket)
                 .minimumExpectedValue(Duration.ofMillis(1).dividedBy(10))
                 .maximumExpectedValue(timeout)
                 .register(registry));
         batchSize = add(DistributionSummary.builder(BATCH_SIZE)
                 .description("Images per engine call")
                 .tags(tags)
-                .publishPercentileHistogram()
+                .publishPercentileHistogram(histograms)
+                .serviceLevelObjectives(histograms ? new double[0] : new double[] {settings.maxBatchSize()})
                 .minimumExpectedValue(1.0)
                 .maximumExpectedValue((double) Math.max(2, settings.maxBatchSize()))
                 .register(registry));

@@ -9,9 +9,18 @@ import org.springframework.context.annotation.Configuration;
 import io.micrometer.observation.ObservationRegistry;
 import io.micrometer.tracing.Tracer;
 
-/** What every batcher reports its requests and batches to: spans when tracing is on, nothing otherwise. */
+/**
+ * What every batcher reports its requests and batches to (spans when tracing is on, nothing otherwise) and the
+ * thread pool they share.
+ */
 @Configuration(proxyBeanMethods = false)
 class BatchingConfiguration {
+
+    /** Closed after the model registry, which depends on it, has drained every batcher. */
+    @Bean(destroyMethod = "close")
+    BatcherPool batcherPool(BatchingProperties properties) {
+        return new BatcherPool(properties.poolThreadsOrDefault());
+    }
 
     /** Queue-wait and batch spans when tracing is on; nothing (and no per-request cost) when it is not. */
     @Bean

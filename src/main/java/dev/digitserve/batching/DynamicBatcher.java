@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
@@ -66,9 +67,15 @@ import io.micrometer.core.instrument.MeterRegistry;
  *       workers stop and the batcher's meters leave the registry. It is idempotent. It does not close the engine,
  *       and an engine call already running is never interrupted: the owner closes the engine only once
  *       {@link #shutdown} has returned {@code true}.
- *   <li><b>Threads.</b> All methods are thread-safe. Futures complete on a worker thread
- *       ({@code batcher-<model>-v<version>-<n>}) or, for deadlines, on the time source's alarm thread, so
- *       stages attached without an executor run there and must stay short (hand heavy work to an executor).
+ *   <li><b>Threads.</b> All methods are thread-safe. A batcher either owns its workers' threads
+ *       ({@code batcher-<model>-v<version>-<n>}, one per worker, for its whole life) or, when built with a
+ *       {@link BatcherPool}, borrows a pool thread for a worker only while the worker has requests to form into
+ *       batches: a worker that finds the queue empty gives its thread back, the next {@code submit} hands it to
+ *       the pool again, and an idle pooled batcher holds no thread. Everything above holds in both modes (a
+ *       pooled worker waiting for company keeps its thread for at most {@code maxQueueDelay}, which only happens
+ *       with more than one worker). Futures complete on a worker's thread or, for deadlines, on the time
+ *       source's alarm thread, so stages attached without an executor run there and must stay short (hand heavy
+ *       work to an executor).
  *   <li><b>Memory.</b> The batcher reads {@code pixels} until the future completes and never writes it (a request
  *       that forms a batch alone is handed to the engine as is, which copies it); the caller must not modify it
  *       meanwhile. The result array belongs to the caller.
@@ -97,6 +104,8 @@ public final class DynamicBatcher implements AutoCloseable {
     private final BatcherMetrics metrics;
     /** Tracing hooks; {@link BatchObserver#NONE} unless the application wires one in. */
     private final BatchObserver observer;
+    /** Where workers borrow threads; null when each worker owns one. */
+    private final BatcherPool pool;
     private final int maxBatchSize;
     private final long maxQueueDelayNanos;
     private final long requestTimeoutNanos;
@@ -117,6 +126,7 @@ public final class DynamicBatcher implements AutoCloseable {
     /** Batches claimed and not yet answered: while it is 0 the engine is idle and waiting for company cannot pay. */
     private int running;
     private boolean closed;
+    /** Workers that hold a thread or (pooled) wait in the pool for one; a parked pooled worker is not live. */
     private int liveWorkers;
     private TimeSource.Alarm windowAlarm;
     private long windowAlarmAt;
@@ -136,7 +146,19 @@ public final class DynamicBatcher implements AutoCloseable {
     /** A batcher that reports each request's queue wait and batch to {@code observer} (see its contract). */
     public DynamicBatcher(String model, int version, InferenceEngine engine, BatchingSettings settings,
                           MeterRegistry registry, TimeSource time, BatchObserver observer) {
+        this(model, version, engine, settings, registry, time, observer, null, true);
+    }
+
+    /**
+     * A batcher whose workers borrow threads from {@code pool} (or own them, when it is null), with histogram
+     * buckets on its timers and batch-size summary only when {@code histograms} (a thousand models must not mean a
+     * hundred thousand time series).
+     */
+    public DynamicBatcher(String model, int version, InferenceEngine engine, BatchingSettings settings,
+                          MeterRegistry registry, TimeSource time, BatchObserver observer, BatcherPool pool,
+                          boolean histograms) {
         this.observer = Objects.requireNonNull(observer, "observer");
+        this.pool = pool;
         this.model = Objects.requireNonNull(model, "model");
         this.version = version;
         this.engine = Objects.requireNonNull(engine, "engine");
@@ -148,15 +170,20 @@ public final class DynamicBatcher implements AutoCloseable {
         this.maxQueueDelayNanos = nanos(settings.maxQueueDelay());
         this.requestTimeoutNanos = nanos(settings.requestTimeout());
         this.maxRetryAfterSeconds = Math.max(1, (requestTimeoutNanos + 999_999_999L) / 1_000_000_000L);
-        this.metrics = new BatcherMetrics(registry, model, version, settings, this, DynamicBatcher::queueDepth);
+        this.metrics = new BatcherMetrics(registry, model, version, settings, histograms, this,
+                DynamicBatcher::queueDepth);
 
         lock.lock();
         try {
             for (int n = 1; n <= settings.workers(); n++) {
                 Worker worker = new Worker("batcher-" + model + "-v" + version + "-" + n);
                 workers.add(worker);
-                liveWorkers++;
-                worker.thread.start();
+                if (pool == null) {
+                    liveWorkers++;
+                    worker.thread.start();
+                } else {
+                    worker.parked = true; // until the first submit
+                }
             }
         } finally {
             lock.unlock();
@@ -195,6 +222,7 @@ public final class DynamicBatcher implements AutoCloseable {
 
         BatchingException refusal = null;
         Reason reason = null;
+        Worker toSchedule = null;
         lock.lock();
         try {
             int depth = queuedImages;
@@ -210,6 +238,12 @@ public final class DynamicBatcher implements AutoCloseable {
                 queue.addLast(request);
                 queuedImages = depth + count;
                 formerWake.signal();
+                if (pool != null && !forming) {
+                    // Nobody is forming a batch: every live worker is running one (it comes back for the queue)
+                    // or waits in the pool. A parked worker must be handed a thread, exactly as an owned one
+                    // would wake up here.
+                    toSchedule = unpark();
+                }
             }
         } finally {
             lock.unlock();
@@ -217,6 +251,9 @@ public final class DynamicBatcher implements AutoCloseable {
         if (refusal != null) {
             fail(request, refusal, Outcome.REJECTED, reason, now);
             return request;
+        }
+        if (toSchedule != null) {
+            schedule(toSchedule);
         }
 
         // Armed after enqueueing so that an alarm firing at once finds the request where it can be withdrawn.
@@ -334,20 +371,62 @@ public final class DynamicBatcher implements AutoCloseable {
     private boolean isWorkerThread() {
         Thread current = Thread.currentThread();
         for (Worker worker : workers) {
-            if (worker.thread == current) {
+            if (worker.thread == current || worker.borrowed == current) {
                 return true;
             }
         }
         return false;
     }
 
+    /** A parked pooled worker, now counted live and scheduled (lock held); null if none is parked. */
+    private Worker unpark() {
+        for (Worker worker : workers) {
+            if (worker.parked) {
+                worker.parked = false;
+                liveWorkers++;
+                return worker;
+            }
+        }
+        return null;
+    }
+
+    /** Hands a pooled worker to the pool (no lock held). */
+    private void schedule(Worker worker) {
+        try {
+            pool.execute(worker);
+        } catch (RejectedExecutionException e) {
+            // The pool is shutting down with the application: what is queued ends at its deadline or at shutdown.
+            lock.lock();
+            try {
+                worker.parked = true;
+                liveWorkers--;
+                workerStopped.signalAll();
+            } finally {
+                lock.unlock();
+            }
+            log.warn("{} v{}: the batcher pool refused work; it is shutting down", model, version);
+        }
+    }
+
     // ---------------------------------------------------------------------------------------------------------
     // Workers
 
-    /** One worker thread with its reusable batch buffer; slice arrays are written under the lock. */
+    /**
+     * One worker with its reusable batch buffer; slice arrays are written under the lock. It owns a thread, or
+     * (pooled) runs as a task on a borrowed one.
+     */
     private final class Worker implements Runnable {
+        /** The owned thread; null when pooled. */
         final Thread thread;
-        final float[] fullBatch = new float[maxBatchSize * IN];
+        /** The pool thread running this worker now (pooled only), so that shutdown from it does not wait for it. */
+        volatile Thread borrowed;
+        /** lock: pooled and without a thread; the next submit schedules it. */
+        boolean parked;
+        /**
+         * Allocated by the first full batch that needs a copy; a pooled worker drops it when it parks, so an idle
+         * version of a many-model service holds none.
+         */
+        float[] fullBatch;
         final Request[] sliceRequest = new Request[maxBatchSize];
         final int[] sliceStart = new int[maxBatchSize];
         final int[] sliceLength = new int[maxBatchSize];
@@ -358,14 +437,27 @@ public final class DynamicBatcher implements AutoCloseable {
         boolean counted;
         final List<Request> expired = new ArrayList<>();
 
+        final String name;
+
         Worker(String name) {
-            thread = new Thread(this, name);
-            // A wedged engine call must not keep the JVM alive after the application has shut down.
-            thread.setDaemon(true);
+            this.name = name;
+            if (pool == null) {
+                thread = new Thread(this, name);
+                // A wedged engine call must not keep the JVM alive after the application has shut down.
+                thread.setDaemon(true);
+            } else {
+                thread = null;
+            }
         }
 
         @Override
         public void run() {
+            if (pool != null) {
+                borrowed = Thread.currentThread();
+            }
+            // What ends this run: STOP (shutdown, or a failure) gives up the worker's liveness here; PARK has
+            // already done so under the lock; YIELD stays live and queues the worker in the pool again.
+            int end = STOP;
             try {
                 while (true) {
                     int images;
@@ -373,48 +465,83 @@ public final class DynamicBatcher implements AutoCloseable {
                     try {
                         slices = 0;
                         images = formBatch(this);
+                        if (images == PARK) {
+                            parked = true;
+                            liveWorkers--;
+                            workerStopped.signalAll();
+                            // a thousand idle versions must not each keep a full batch's buffer
+                            fullBatch = null;
+                        }
                     } finally {
                         lock.unlock();
                     }
                     failExpired(this);
                     if (images < 0) {
+                        end = images;
                         return;
                     }
                     if (images > 0) {
                         runBatch(this, images);
+                        if (pool != null && pool.hasWaitingWork()) {
+                            // other batchers wait for a thread: let them run, then come back for the rest
+                            lock.lock();
+                            try {
+                                batchEnded(this);
+                            } finally {
+                                lock.unlock();
+                            }
+                            end = YIELD;
+                            return;
+                        }
                     }
                 }
             } catch (InterruptedException e) {
-                log.warn("Batcher worker {} interrupted; stopping it", thread.getName());
+                log.warn("Batcher worker {} interrupted; stopping it", name);
             } catch (RuntimeException | Error e) {
                 // A bug, not an engine failure (those are caught per batch): say so loudly, since the queue now
                 // drains only through deadlines if this was the last worker.
-                log.error("Batcher worker {} died", thread.getName(), e);
+                log.error("Batcher worker {} died", name, e);
                 throw e;
             } finally {
-                lock.lock();
-                try {
-                    liveWorkers--;
-                    workerStopped.signalAll();
-                } finally {
-                    lock.unlock();
+                borrowed = null;
+                if (end == YIELD) {
+                    schedule(this);
+                } else if (end == STOP) {
+                    lock.lock();
+                    try {
+                        liveWorkers--;
+                        // a pooled worker that failed may be scheduled again by the next submit
+                        parked = pool != null && !closed;
+                        workerStopped.signalAll();
+                    } finally {
+                        lock.unlock();
+                    }
                 }
             }
+        }
+    }
+
+    private static final int STOP = -1;
+    private static final int PARK = -2;
+    private static final int YIELD = -3;
+
+    /** The worker's last claimed batch has ended (lock held): the engine may now be idle. */
+    private void batchEnded(Worker worker) {
+        if (worker.counted) {
+            worker.counted = false;
+            running--;
+            formerWake.signal(); // a former waiting for company while this batch ran may now find the engine idle
         }
     }
 
     /**
      * Waits (lock held) until this worker may form a batch and the batch is ready, then claims its images.
      *
-     * @return images in the batch; 0 when there are only expired requests to fail first; -1 when the worker
-     *         should stop
+     * @return images in the batch; 0 when there are only expired requests to fail first; {@code STOP} when the
+     *         worker should stop; {@code PARK} when a pooled worker should give its thread back (nothing queued)
      */
     private int formBatch(Worker worker) throws InterruptedException {
-        if (worker.counted) {
-            worker.counted = false;
-            running--;
-            formerWake.signal(); // a former waiting for company while this batch ran may now find the engine idle
-        }
+        batchEnded(worker);
         while (forming) {
             formingFree.await();
         }
@@ -428,7 +555,10 @@ public final class DynamicBatcher implements AutoCloseable {
                 }
                 if (oldest == null) {
                     if (closed) {
-                        return -1;
+                        return STOP;
+                    }
+                    if (pool != null) {
+                        return PARK; // the next submit schedules a parked worker: no thread waits for work
                     }
                     formerWake.await();
                     continue;
@@ -533,6 +663,9 @@ public final class DynamicBatcher implements AutoCloseable {
             input = first.pixels; // the whole batch is one request: no copy (the engine never writes its input)
         } else {
             // The engines require an array of exactly images * 784 floats, so only a full batch reuses the buffer.
+            if (images == maxBatchSize && worker.fullBatch == null) {
+                worker.fullBatch = new float[maxBatchSize * IN];
+            }
             input = images == maxBatchSize ? worker.fullBatch : new float[images * IN];
             int offset = 0;
             for (int i = 0; i < slices; i++) {

@@ -23,8 +23,25 @@ final class BatcherWarmup {
     }
 
     static void run(DynamicBatcher batcher) {
-        int[] sizes = {1, Math.min(8, batcher.settings().maxBatchSize()), batcher.settings().maxBatchSize()};
-        for (int round = 0; round < ROUNDS; round++) {
+        run(batcher, ROUNDS);
+    }
+
+    /**
+     * Lazy loading: a version loaded on a request's time, which waits for it, is warmed with one round of the small
+     * batch sizes only; a full batch would cost that request time and leave a full batch's worth of garbage per
+     * version (a thousand versions loading must not grow the heap by hundreds of MB).
+     */
+    static void runLight(DynamicBatcher batcher) {
+        warm(batcher, 1, new int[] {1, Math.min(8, batcher.settings().maxBatchSize())});
+    }
+
+    static void run(DynamicBatcher batcher, int rounds) {
+        warm(batcher, rounds, new int[] {1, Math.min(8, batcher.settings().maxBatchSize()),
+                batcher.settings().maxBatchSize()});
+    }
+
+    private static void warm(DynamicBatcher batcher, int rounds, int[] sizes) {
+        for (int round = 0; round < rounds; round++) {
             List<CompletableFuture<float[]>> answers = new ArrayList<>();
             for (int size : sizes) {
                 answers.add(batcher.submit(new float[size * Images.PIXELS], size, TIMEOUT));

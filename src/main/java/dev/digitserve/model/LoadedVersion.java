@@ -4,11 +4,12 @@ import dev.digitserve.batching.DynamicBatcher;
 import dev.digitserve.inference.InferenceEngine;
 
 /**
- * One model version in memory, ready to answer: its card, its engine and the dynamic batcher in front of it.
- * Requests reach the engine only through the batcher.
+ * One model version in memory, ready to answer: its card, its engine, the dynamic batcher in front of it and its
+ * {@link Residency} (estimated memory, last use, requests inside). Requests reach the engine only through the
+ * batcher, admitted by the residency ({@link ModelResolver} does both).
  */
 public record LoadedVersion(String name, int version, ModelKind kind, ModelCard card, InferenceEngine engine,
-                            DynamicBatcher batcher) implements AutoCloseable {
+                            DynamicBatcher batcher, Residency residency) implements AutoCloseable {
 
     /** What the outputs mean (probabilities or scores): the engine's word, the one source both APIs use. */
     public InferenceEngine.ClassOutput classOutput() {

@@ -3,9 +3,13 @@ package dev.digitserve.model;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 import org.springframework.stereotype.Component;
 
+import dev.digitserve.batching.BatchingException;
 import dev.digitserve.inference.Images;
 import dev.digitserve.inference.InferenceEngine;
 import dev.digitserve.request.FieldError;
@@ -16,9 +20,16 @@ import dev.digitserve.request.InvalidRequestException;
  * loaded version (once), or the client error that says why not, and submits the images to that version's
  * dynamic batcher. Names are checked against {@link ModelRepository#NAME} before anything else, so a
  * request can never steer a lookup outside the repository.
+ *
+ * <p>With lazy loading, resolving a version that is not in memory waits for its load (shared with every
+ * concurrent request for it) for at most the request's timeout; a version evicted between resolving and
+ * submitting is loaded again without blocking, so eviction fails no request.
  */
 @Component
 public class ModelResolver {
+    /** Loads one request may go through when its version keeps being evicted before it is admitted. */
+    private static final int MAX_RELOADS = 3;
+
     private final ModelRegistry registry;
 
     public ModelResolver(ModelRegistry registry) {
@@ -27,19 +38,59 @@ public class ModelResolver {
 
     /** @param version null for the served version */
     public LoadedVersion resolve(String name, Integer version) {
+        return resolve(name, version, null);
+    }
+
+    /**
+     * @param version null for the served version
+     * @param timeout how long a lazy load may keep the caller waiting; null for the request timeout
+     * @throws UnknownModelException  no such model or version, or it cannot be loaded (with the reason)
+     * @throws ModelTooLargeException it can never fit the memory budget
+     * @throws BatchingException      (DEADLINE) the load did not finish within the timeout; it goes on
+     */
+    public LoadedVersion resolve(String name, Integer version, Duration timeout) {
         requireValidName(name);
         if (!registry.contains(name)) {
             throw new UnknownModelException("no model named '" + name + "'");
+        }
+        if (version != null) {
+            requirePositive(version);
+        }
+        if (registry.lazy()) {
+            return await(name, version, registry.acquire(name, version), timeout);
         }
         if (version == null) {
             return registry.served(name).orElseThrow(() ->
                     new UnknownModelException("model '" + name + "' has no loaded version to serve"));
         }
-        requirePositive(version);
         return registry.version(name, version).orElseThrow(() -> new UnknownModelException(
                 registry.whyNotLoaded(name, version)
                         .map(reason -> "version " + version + " of '" + name + "' " + reason)
                         .orElse("model '" + name + "' has no version " + version)));
+    }
+
+    private LoadedVersion await(String name, Integer version, CompletableFuture<LoadedVersion> load, Duration timeout) {
+        LoadedVersion done = load.getNow(null);
+        if (done != null) {
+            return done;
+        }
+        Duration limit = timeout == null || timeout.compareTo(registry.requestTimeout()) > 0
+                ? registry.requestTimeout() : timeout;
+        try {
+            return load.get(Math.max(0, limit.toNanos()), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            throw new BatchingException(BatchingException.Reason.DEADLINE, (version == null ? "the served version"
+                    : "version " + version) + " of '" + name + "' did not load within " + limit.toMillis()
+                    + " ms; it goes on loading, retry shortly", 1);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException runtime) {
+                throw runtime;
+            }
+            throw new IllegalStateException(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new BatchingException(BatchingException.Reason.SHUTDOWN, "interrupted while loading " + name, 1);
+        }
     }
 
     /**
@@ -56,9 +107,11 @@ public class ModelResolver {
             return status.ready();
         }
         requirePositive(version);
-        return status.versions().stream().filter(v -> v.version() == version).findFirst()
+        VersionState state = status.versions().stream().filter(v -> v.version() == version).findFirst()
                 .orElseThrow(() -> new UnknownModelException("model '" + name + "' has no version " + version))
-                .state() == VersionState.LOADED;
+                .state();
+        // lazily, a version that has not failed answers its next request (loading first)
+        return state == VersionState.LOADED || registry.lazy() && state != VersionState.FAILED;
     }
 
     /**
@@ -73,32 +126,64 @@ public class ModelResolver {
 
     /** {@link #resolve} and {@link #submit(LoadedVersion, boolean, Images, Duration)} in one step. */
     public CompletableFuture<Answer> submit(String name, Integer version, Images images, Duration timeout) {
-        return submit(resolve(name, version), version == null, images, timeout);
+        long start = System.nanoTime();
+        LoadedVersion target = resolve(name, version, timeout);
+        long loading = System.nanoTime() - start;
+        // a lazy load spent part of the request's time: the batcher gets what is left
+        Duration left = loading < 1_000_000 ? timeout
+                : (timeout == null ? registry.requestTimeout() : timeout).minusNanos(loading);
+        return submit(target, version == null, images, left);
     }
 
     /**
      * Hands the images to the batcher of a version the caller has resolved. When the request named no version
      * ({@code served}) and the version closed in the meantime (a hot swap), it is submitted once more to the
      * version now served, so swaps fail no request; a closed batcher refuses before computing, so nothing runs
-     * twice. Never blocks; the future fails only with the batcher's {@code BatchingException}.
+     * twice. With lazy loading, a version evicted or unloaded since it was resolved is loaded again first (on the
+     * loader, not on this thread). Never blocks; the future fails only with the batcher's
+     * {@code BatchingException}, or with what a reload fails with.
      */
     public CompletableFuture<Answer> submit(LoadedVersion target, boolean served, Images images, Duration timeout) {
-        CompletableFuture<Answer> answer = target.batcher().submit(images.pixels(), images.count(), timeout)
-                .thenApply(outputs -> new Answer(target, outputs, images.count()));
-        if (!served) {
+        return submit(target, served, images, timeout, 0);
+    }
+
+    private CompletableFuture<Answer> submit(LoadedVersion target, boolean served, Images images, Duration timeout,
+                                             int reloads) {
+        if (!target.residency().tryAcquire()) {
+            return reload(target, served, images, timeout, reloads, null);
+        }
+        CompletableFuture<float[]> outputs = target.batcher().submit(images.pixels(), images.count(), timeout);
+        outputs.whenComplete((result, error) -> target.residency().release());
+        CompletableFuture<Answer> answer = outputs.thenApply(result -> new Answer(target, result, images.count()));
+        if (!served && !registry.lazy()) {
             return answer;
         }
         return answer.exceptionallyCompose(error -> {
             if (!target.batcher().isClosed()) {
                 return CompletableFuture.failedFuture(error);
             }
+            if (registry.lazy()) {
+                return reload(target, served, images, timeout, reloads, error);
+            }
             LoadedVersion current = resolve(target.name(), null);
             if (current == target) {
                 return CompletableFuture.failedFuture(error);
             }
             return current.batcher().submit(images.pixels(), images.count(), timeout)
-                    .thenApply(outputs -> new Answer(current, outputs, images.count()));
+                    .thenApply(result -> new Answer(current, result, images.count()));
         });
+    }
+
+    /** Lazy loading: the version went out of memory before answering; load it (or the served one) again. */
+    private CompletableFuture<Answer> reload(LoadedVersion target, boolean served, Images images, Duration timeout,
+                                             int reloads, Throwable error) {
+        if (reloads >= MAX_RELOADS) {
+            return CompletableFuture.failedFuture(error != null ? error : new BatchingException(
+                    BatchingException.Reason.SHUTDOWN, target.name() + " v" + target.version()
+                    + " kept being unloaded before it could answer; retry", 1));
+        }
+        return registry.acquire(target.name(), served ? null : target.version())
+                .thenCompose(again -> submit(again, served, images, timeout, reloads + 1));
     }
 
     private static void requirePositive(int version) {

@@ -12,8 +12,12 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 public record ModelStatus(String name, String kind, Integer servedVersion, Integer pinnedVersion, boolean ready,
                           List<Version> versions) {
 
-    /** One version: LOADED with its card, or FAILED with the reason. */
+    /**
+     * One version: LOADED or AVAILABLE with its card, FAILED or UNLOADED with the reason; {@code estimatedBytes} is
+     * what the version takes (or would take) in memory, parameters plus working memory for a full batch, as the
+     * memory budget counts it (null when unknown).
+     */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record Version(int version, VersionState state, String reason, ModelCard card) {
+    public record Version(int version, VersionState state, String reason, ModelCard card, Long estimatedBytes) {
     }
 }

@@ -2,10 +2,12 @@ package dev.digitserve.model;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.util.unit.DataSize;
 
 import dev.digitserve.batching.BatchingProperties;
 
@@ -14,17 +16,47 @@ import dev.digitserve.batching.BatchingProperties;
  * per-model overrides ({@code overrides.<name>.version} pins the served version,
  * {@code overrides.<name>.batching.*} replaces the global batching settings for that model), and how many
  * versions are kept ({@code retention.keep-last}).
+ *
+ * <p>Many models: {@code loading} is {@code eager} (every version loaded at start, as before) or {@code lazy} (cards
+ * read at start, a version loaded on its first request); {@code memory-budget} (lazy only; unset = unbounded) caps
+ * the estimated memory of the loaded versions, the least recently used idle ones being unloaded to make room;
+ * {@code always-loaded} models are loaded at start in lazy mode and never evicted.
  */
 @ConfigurationProperties("digitserve.models")
 public record ModelsProperties(
         @DefaultValue("models") Path dir,
         @DefaultValue("10s") Duration pollInterval,
         Map<String, ModelOverride> overrides,
-        @DefaultValue Retention retention) {
+        @DefaultValue Retention retention,
+        @DefaultValue("eager") Loading loading,
+        DataSize memoryBudget,
+        List<String> alwaysLoaded) {
 
     public ModelsProperties {
         overrides = overrides == null ? Map.of() : Map.copyOf(overrides);
         retention = retention == null ? new Retention(null) : retention;
+        loading = loading == null ? Loading.EAGER : loading;
+        alwaysLoaded = alwaysLoaded == null ? List.of() : List.copyOf(alwaysLoaded);
+        if (memoryBudget != null && memoryBudget.toBytes() < 1) {
+            throw new IllegalArgumentException("digitserve.models.memory-budget must be positive, was " + memoryBudget);
+        }
+    }
+
+    /** When versions are loaded. */
+    public enum Loading {
+        /** Every version at start and every new version when it appears. */
+        EAGER,
+        /** A version on its first request (always-loaded models at start). */
+        LAZY
+    }
+
+    public boolean lazy() {
+        return loading == Loading.LAZY;
+    }
+
+    /** The memory budget in bytes; {@link Long#MAX_VALUE} when unbounded. */
+    public long memoryBudgetBytes() {
+        return memoryBudget == null ? Long.MAX_VALUE : memoryBudget.toBytes();
     }
 
     /**

@@ -11,6 +11,7 @@ import com.google.rpc.Code;
 import com.google.rpc.RetryInfo;
 
 import dev.digitserve.batching.BatchingException;
+import dev.digitserve.model.ModelTooLargeException;
 import dev.digitserve.model.UnknownModelException;
 import dev.digitserve.request.ConflictException;
 import dev.digitserve.request.InvalidRequestException;
@@ -48,6 +49,9 @@ final class GrpcStatuses {
         }
         if (e instanceof UnknownModelException || e instanceof NotFoundException) {
             return Status.NOT_FOUND.withDescription(e.getMessage()).asRuntimeException();
+        }
+        if (e instanceof ModelTooLargeException) {
+            return Status.FAILED_PRECONDITION.withDescription(e.getMessage()).asRuntimeException();
         }
         if (e instanceof ConflictException) {
             return Status.FAILED_PRECONDITION.withDescription(e.getMessage()).asRuntimeException();

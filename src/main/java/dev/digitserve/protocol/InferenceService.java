@@ -52,7 +52,7 @@ class InferenceService {
      */
     CompletableFuture<InferenceResponse> infer(String model, Integer version, InferenceRequest request,
                                                List<ByteBuffer> binary, Duration timeout) {
-        LoadedVersion target = resolver.resolve(model, version);
+        LoadedVersion target = resolver.resolve(model, version, timeout);
         Images images = InputTensor.read(request.inputs(), binary, maxImages);
         List<String> outputs = ModelSignature.of(target).select(request.outputs(), model);
         return run(target, version == null, images, outputs, request.id(), timeout);

@@ -22,7 +22,6 @@ import dev.digitserve.data.Mnist;
 import dev.digitserve.datasets.DatasetService;
 import dev.digitserve.datasets.DatasetUsers;
 import dev.digitserve.datasets.LabelledImages;
-import dev.digitserve.model.LoadedVersion;
 import dev.digitserve.model.ModelRegistry;
 import dev.digitserve.request.FieldError;
 import dev.digitserve.request.InvalidRequestException;
@@ -137,7 +136,7 @@ public class TrainingJobService implements AutoCloseable, DatasetUsers {
         if (base.version() != null) {
             version = base.version();
         } else {
-            version = registry == null ? -1 : registry.served(base.model()).map(LoadedVersion::version).orElse(-1);
+            version = registry == null ? -1 : registry.servedVersion(base.model()).orElse(-1);
             if (version < 0) {
                 throw invalid("base", "model '" + base.model() + "' has no served version; name one in base.version");
             }

@@ -29,7 +29,6 @@ import org.springframework.stereotype.Component;
 
 import dev.digitserve.inference.Images;
 import dev.digitserve.model.ModelRegistry;
-import dev.digitserve.model.ModelStatus;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -99,7 +98,8 @@ public class RequestPathWarmup {
         try {
             float[] digit = sampleDigit();
             byte[] png = png(digit);
-            List<String> models = registry.statuses().stream().filter(ModelStatus::ready).map(ModelStatus::name).toList();
+            // lazily loaded models are not loaded for a warm-up: only those already in memory (the always-loaded ones)
+            List<String> models = registry.loadedModels();
             List<Call> calls = calls(port, models, digit, png);
             while (rounds < properties.rounds()) {
                 if (System.nanoTime() - deadline >= 0) {

@@ -24,7 +24,7 @@ import jakarta.servlet.http.HttpServletResponse;
 
 /**
  * API keys for write operations: every POST, PUT and DELETE under {@code /api/v1} except prediction (predict,
- * read) and preprocessing, and (when {@code require-key-for-prediction}) those and V2 inference too. Missing key:
+ * read) and preprocessing, and the V2 model repository extension under {@code /v2/repository}, and (when {@code require-key-for-prediction}) those and V2 inference too. Missing key:
  * 401; wrong key:
  * 403; no keys configured: 403 unless {@code allow-anonymous-writes}. Keys are compared as SHA-256
  * digests with {@link MessageDigest#isEqual}, which takes the same time wherever they differ, and are
@@ -132,7 +132,8 @@ class ApiKeyFilter extends OncePerRequestFilter {
         HttpMethod method = HttpMethod.valueOf(request.getMethod());
         boolean write = method == HttpMethod.POST || method == HttpMethod.PUT || method == HttpMethod.DELETE
                 || method == HttpMethod.PATCH;
-        return write && path.startsWith("/api/");
+        // the V2 repository extension (index, load, unload) changes or reveals what is loaded, like v1 model writes
+        return write && (path.startsWith("/api/") || path.startsWith("/v2/repository/"));
     }
 
     /** In the shape of the API the request spoke: problem details on v1, {@code {"error"}} on V2. */

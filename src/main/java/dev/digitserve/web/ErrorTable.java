@@ -21,6 +21,7 @@ import dev.digitserve.batching.BatchingException;
 import dev.digitserve.image.ImageTooLargeException;
 import dev.digitserve.image.InvalidImageException;
 import dev.digitserve.image.UnsupportedImageTypeException;
+import dev.digitserve.model.ModelTooLargeException;
 import dev.digitserve.model.UnknownModelException;
 import dev.digitserve.prediction.ImagePartException;
 import dev.digitserve.request.ConflictException;
@@ -85,6 +86,10 @@ public final class ErrorTable {
         }
         if (e instanceof UnknownModelException unknown) {
             return ApiError.of(ProblemType.MODEL_NOT_FOUND, unknown.getMessage());
+        }
+        if (e instanceof ModelTooLargeException tooLarge) {
+            // not transient, so no Retry-After: the operator raises the budget or unpins something
+            return ApiError.of(ProblemType.MODEL_TOO_LARGE, tooLarge.getMessage());
         }
         if (e instanceof BatchingException batching) {
             return batching(batching);

@@ -24,6 +24,7 @@ public enum ProblemType {
     OVERLOADED("overloaded", HttpStatus.TOO_MANY_REQUESTS, "Too many requests"),
     DEADLINE_EXCEEDED("deadline-exceeded", HttpStatus.SERVICE_UNAVAILABLE, "Request timed out in the queue"),
     UNAVAILABLE("unavailable", HttpStatus.SERVICE_UNAVAILABLE, "Service unavailable"),
+    MODEL_TOO_LARGE("model-too-large", HttpStatus.INSUFFICIENT_STORAGE, "Model does not fit the memory budget"),
     INFERENCE_FAILED("inference-failed", HttpStatus.INTERNAL_SERVER_ERROR, "Inference failed"),
     INTERNAL("internal-error", HttpStatus.INTERNAL_SERVER_ERROR, "Internal error");
 

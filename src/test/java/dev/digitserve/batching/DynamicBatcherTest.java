@@ -21,6 +21,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -34,7 +35,7 @@ class DynamicBatcherTest {
     private static final int BUSY = 100;
 
     private final FakeTimeSource time = new FakeTimeSource();
-    private final FakeEngine engine = new FakeEngine();
+    final FakeEngine engine = new FakeEngine();
     private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
     private final List<DynamicBatcher> batchers = new ArrayList<>();
 
@@ -42,6 +43,11 @@ class DynamicBatcherTest {
     void stopBatchers() {
         engine.release();
         batchers.forEach(batcher -> batcher.shutdown(Duration.ZERO));
+        afterBatchers();
+    }
+
+    /** Runs once every batcher of the test has shut down. */
+    void afterBatchers() {
     }
 
     private DynamicBatcher start(int maxBatchSize, Duration maxQueueDelay, int queueCapacity, int workers) {
@@ -50,9 +56,20 @@ class DynamicBatcherTest {
     }
 
     private DynamicBatcher start(int version, BatchingSettings settings) {
-        DynamicBatcher batcher = new DynamicBatcher("cnn", version, engine, settings, registry, time);
+        DynamicBatcher batcher = create("cnn", version, settings, registry, time);
         batchers.add(batcher);
         return batcher;
+    }
+
+    /** How the batchers under test are built: with threads of their own here; a subclass runs them on a pool. */
+    DynamicBatcher create(String model, int version, BatchingSettings settings, MeterRegistry meters,
+                          TimeSource clock) {
+        return new DynamicBatcher(model, version, engine, settings, meters, clock);
+    }
+
+    /** The names of the threads that run batches of the batcher {@code cnn} v1. */
+    String workerThreadNames() {
+        return "batcher-cnn-v1-[12]";
     }
 
     /** Holds the engine on a batch of image {@code BUSY}, so that waiting for company pays; returns its future. */
@@ -210,7 +227,7 @@ class DynamicBatcherTest {
                     .hasSize(futures.get(t).stream().mapToInt(f -> f.join().length / 10).sum());
         }
         assertThat(engine.batchSizes()).allMatch(size -> size <= 8);
-        assertThat(engine.threads()).allMatch(name -> name.equals("batcher-cnn-v1-1"));
+        assertThat(engine.threads()).allMatch(name -> name.matches(workerThreadNames()));
     }
 
     /** 1 to 3 images, ids increasing with k within one submitter. */
@@ -455,7 +472,7 @@ class DynamicBatcherTest {
         }
         assertThat(engine.batches().stream().flatMap(List::stream)).containsExactlyInAnyOrder(
                 java.util.stream.IntStream.rangeClosed(1, 40).boxed().toArray(Integer[]::new));
-        assertThat(engine.threads()).allMatch(name -> name.matches("batcher-cnn-v1-[12]"));
+        assertThat(engine.threads()).allMatch(name -> name.matches(workerThreadNames()));
     }
 
     @Test
@@ -503,7 +520,7 @@ class DynamicBatcherTest {
     @Test
     void prometheusRendersTheDocumentedNamesWithHistograms() {
         PrometheusMeterRegistry prometheus = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        DynamicBatcher batcher = new DynamicBatcher("lasso", 3, engine,
+        DynamicBatcher batcher = create("lasso", 3,
                 new BatchingSettings(1, Duration.ZERO, 100, Duration.ofSeconds(10), 1), prometheus, time);
         batchers.add(batcher);
         assertThat(submit(batcher, 1)).succeedsWithin(WAIT);
@@ -525,8 +542,9 @@ class DynamicBatcherTest {
     @Test
     void systemClockServesConcurrentSubmittersCorrectly() throws Exception {
         // The real alarm thread and two workers; no test waits on wall-clock time except as an upper bound.
-        DynamicBatcher batcher = new DynamicBatcher("cnn", 9, engine,
-                new BatchingSettings(16, Duration.ofMillis(1), 100_000, Duration.ofSeconds(10), 2), registry);
+        DynamicBatcher batcher = create("cnn", 9,
+                new BatchingSettings(16, Duration.ofMillis(1), 100_000, Duration.ofSeconds(10), 2), registry,
+                TimeSource.system());
         batchers.add(batcher);
         int submitters = 4;
         int requestsEach = 200;
