@@ -63,9 +63,15 @@ public class ModelResolver {
 
     /**
      * The outputs of a prediction and the version that computed them: {@code images.count() * 10} floats, row i
-     * for image i, whose meaning is {@link #classOutput()}.
+     * for image i, whose meaning is {@link #classOutput()}; and, when the request asked for them, the embeddings
+     * of the same forward pass ({@code count * version.engine().embeddingSize()} floats), otherwise null.
      */
-    public record Answer(LoadedVersion version, float[] outputs, int count) {
+    public record Answer(LoadedVersion version, float[] outputs, int count, float[] embeddings) {
+        /** A prediction without embeddings. */
+        public Answer(LoadedVersion version, float[] outputs, int count) {
+            this(version, outputs, count, null);
+        }
+
         public InferenceEngine.ClassOutput classOutput() {
             return version.classOutput();
         }
@@ -99,6 +105,52 @@ public class ModelResolver {
             return current.batcher().submit(images.pixels(), images.count(), timeout)
                     .thenApply(outputs -> new Answer(current, outputs, images.count()));
         });
+    }
+
+    /**
+     * As {@link #submit(LoadedVersion, boolean, Images, Duration)}, with the embeddings of the same forward pass
+     * when {@code embeddings} is true (then {@link Answer#embeddings()} is set).
+     *
+     * @throws InvalidRequestException when embeddings are asked of a version that has none (the Lasso model),
+     *                                 saying so
+     */
+    public CompletableFuture<Answer> submit(LoadedVersion target, boolean served, Images images, Duration timeout,
+                                            boolean embeddings) {
+        if (!embeddings) {
+            return submit(target, served, images, timeout);
+        }
+        requireEmbedding(target);
+        CompletableFuture<Answer> answer = withEmbeddings(target, images, timeout);
+        if (!served) {
+            return answer;
+        }
+        return answer.exceptionallyCompose(error -> {
+            if (!target.batcher().isClosed()) {
+                return CompletableFuture.failedFuture(error);
+            }
+            LoadedVersion current = resolve(target.name(), null);
+            if (current == target) {
+                return CompletableFuture.failedFuture(error);
+            }
+            // the model's new served version may be of another kind; then the client learns why, as up front
+            requireEmbedding(current);
+            return withEmbeddings(current, images, timeout);
+        });
+    }
+
+    private static CompletableFuture<Answer> withEmbeddings(LoadedVersion target, Images images, Duration timeout) {
+        return target.batcher().submitWithEmbeddings(images.pixels(), images.count(), timeout)
+                .thenApply(outputs -> new Answer(target, outputs.classes(), images.count(), outputs.embeddings()));
+    }
+
+    /** The 400 for embeddings asked of a model without them, naming the model, its kind and what has them. */
+    public static void requireEmbedding(LoadedVersion target) {
+        if (target.engine().embeddingSize() == 0) {
+            throw new InvalidRequestException("model '" + target.name() + "' version " + target.version() + " is a "
+                    + target.kind().id() + " model and has no embedding: embeddings are the activations of the dense"
+                    + " layer before a CNN's output layer, so only CNN models answer them",
+                    List.of(new FieldError("name", "model without an embedding (kind " + target.kind().id() + ")")));
+        }
     }
 
     private static void requirePositive(int version) {
