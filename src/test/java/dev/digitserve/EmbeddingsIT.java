@@ -207,6 +207,21 @@ class EmbeddingsIT {
         assertThat(problem.get("detail").asString()).contains("lasso", "has no embedding", "CNN");
     }
 
+    @Test
+    void openApiDocumentsBothEmbeddingPathsLikePredict() {
+        JsonNode paths = http().get("/v3/api-docs").json().get("paths");
+        JsonNode served = paths.get("/api/v1/models/{name}/embeddings").get("post");
+        assertThat(served.get("summary").asString()).contains("Embeddings", "served version");
+        assertThat(served.get("description").asString()).contains("128", "cosine", "Lasso", "instances", "image/png");
+        JsonNode content = served.get("requestBody").get("content");
+        assertThat(content.get("application/json").get("examples").has("mnist-seven")).isTrue();
+        assertThat(content.get("image/png").get("schema").get("format").asString()).isEqualTo("binary");
+        assertThat(content.has("multipart/form-data")).isTrue();
+        assertThat(served.get("responses").has("400")).isTrue();
+        assertThat(paths.get("/api/v1/models/{name}/versions/{version}/embeddings").get("post").get("summary").asString())
+                .contains("given version");
+    }
+
     // ---- V2 REST -----------------------------------------------------------------------------------------
 
     @Test

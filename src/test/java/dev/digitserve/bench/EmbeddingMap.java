@@ -12,7 +12,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -21,9 +20,7 @@ import java.util.stream.IntStream;
 
 import javax.imageio.ImageIO;
 
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.dimensionalityreduction.PCA;
 import org.nd4j.linalg.factory.Nd4j;
 
 import dev.digitserve.data.Mnist;
@@ -37,8 +34,8 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * A picture of what the CNN sees (issue 14): the shipped CNN's embeddings of the first {@code n} MNIST test digits
  * (the 128 activations of its dense layer, through {@link CnnEngine#predictWithEmbeddings}, the serving code path),
- * reduced to 2-D with PCA (ND4J's {@link PCA}: covariance and its eigenvectors), drawn as a scatter plot coloured
- * by digit, next to the same reduction of the raw 784 pixels; and the 5 nearest test digits by cosine similarity
+ * reduced to 2-D with PCA (the covariance, by ND4J, and its two leading eigenvectors by power iteration), drawn
+ * as a scatter plot coloured by digit, next to the same reduction of the raw 784 pixels; and the 5 nearest test digits by cosine similarity
  * to a few query digits, in embedding space and in pixel space, as an image strip.
  *
  * <p>Separation figures, each for embeddings and for pixels over the same {@code n} digits: leave-one-out 5-NN
@@ -98,7 +95,7 @@ public final class EmbeddingMap {
         result.put("model", versionDir.toString());
         result.put("digits", n);
         System.out.println();
-        System.out.printf(Locale.ROOT, "First %d MNIST test digits; %d-NN leave-one-out; PCA by ND4J%n%n", n, K);
+        System.out.printf(Locale.ROOT, "First %d MNIST test digits; %d-NN leave-one-out; PCA (power iteration)%n%n", n, K);
         System.out.println("| space | dimensions | 5-NN accuracy (cosine, full space) | 5-NN accuracy (2-D PCA) "
                 + "| silhouette (2-D PCA) | variance in PC1 + PC2 |");
         System.out.println("| --- | ---: | ---: | ---: | ---: | ---: |");
@@ -181,18 +178,63 @@ public final class EmbeddingMap {
                     vectors[i][j] = flat[i * dims + j];
                 }
             }
-            INDArray data = Nd4j.create(vectors).castTo(DataType.DOUBLE);
-            PCA pca = new PCA(data);
-            double[] eigenvalues = pca.getEigenvalues().toDoubleVector();
-            // the two components with the largest eigenvalues, whatever order the solver returns them in
-            Integer[] order = IntStream.range(0, eigenvalues.length).boxed().toArray(Integer[]::new);
-            Arrays.sort(order, Comparator.comparingDouble((Integer i) -> eigenvalues[i]).reversed());
-            INDArray basis = Nd4j.hstack(pca.getEigenvectors().getColumn(order[0], true),
-                    pca.getEigenvectors().getColumn(order[1], true));
-            INDArray centred = data.subRowVector(pca.getMean());
-            double[][] projected = centred.mmul(basis).toDoubleMatrix();
-            double total = Arrays.stream(eigenvalues).map(v -> Math.max(0, v)).sum();
-            double explained = (eigenvalues[order[0]] + eigenvalues[order[1]]) / total;
+            // PCA: the covariance of the centred vectors and its two leading eigenvectors by power iteration with
+            // deflation (ND4J's PCA class inverts the covariance, which fails here: a dead ReLU unit and the
+            // always-black border pixels make it singular)
+            double[] mean = new double[dims];
+            for (double[] v : vectors) {
+                for (int j = 0; j < dims; j++) {
+                    mean[j] += v[j] / n;
+                }
+            }
+            double[][] centred = new double[n][dims];
+            for (int i = 0; i < n; i++) {
+                for (int j = 0; j < dims; j++) {
+                    centred[i][j] = vectors[i][j] - mean[j];
+                }
+            }
+            INDArray x = Nd4j.create(centred);
+            double[][] covariance = x.transpose().mmul(x).divi(n - 1).toDoubleMatrix();
+            double trace = 0;
+            for (int j = 0; j < dims; j++) {
+                trace += covariance[j][j];
+            }
+            double[][] components = new double[2][];
+            double[] eigenvalues = new double[2];
+            for (int c = 0; c < 2; c++) {
+                double[] v = new double[dims];
+                Arrays.fill(v, 1 / Math.sqrt(dims));
+                double lambda = 0;
+                for (int iteration = 0; iteration < 1000; iteration++) {
+                    double[] next = new double[dims];
+                    for (int r = 0; r < dims; r++) {
+                        next[r] = dot(covariance[r], v);
+                    }
+                    double norm = Math.sqrt(dot(next, next));
+                    for (int r = 0; r < dims; r++) {
+                        next[r] /= norm;
+                    }
+                    double change = Math.abs(norm - lambda);
+                    lambda = norm;
+                    v = next;
+                    if (change < 1e-12 * lambda) {
+                        break;
+                    }
+                }
+                components[c] = v;
+                eigenvalues[c] = lambda;
+                for (int r = 0; r < dims; r++) {
+                    for (int q = 0; q < dims; q++) {
+                        covariance[r][q] -= lambda * v[r] * v[q];
+                    }
+                }
+            }
+            double[][] projected = new double[n][2];
+            for (int i = 0; i < n; i++) {
+                projected[i][0] = dot(centred[i], components[0]);
+                projected[i][1] = dot(centred[i], components[1]);
+            }
+            double explained = (eigenvalues[0] + eigenvalues[1]) / trace;
             return new Space(name, dims, vectors, labels, projected, explained);
         }
 
