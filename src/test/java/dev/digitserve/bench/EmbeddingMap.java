@@ -35,8 +35,8 @@ import tools.jackson.databind.json.JsonMapper;
  * A picture of what the CNN sees (issue 14): the shipped CNN's embeddings of the first {@code n} MNIST test digits
  * (the 128 activations of its dense layer, through {@link CnnEngine#predictWithEmbeddings}, the serving code path),
  * reduced to 2-D with PCA (the covariance, by ND4J, and its two leading eigenvectors by power iteration), drawn
- * as a scatter plot coloured by digit, next to the same reduction of the raw 784 pixels; and the 5 nearest test digits by cosine similarity
- * to a few query digits, in embedding space and in pixel space, as an image strip.
+ * as a scatter plot coloured by digit, next to the same reduction of the raw 784 pixels; and the 5 nearest test
+ * digits by cosine similarity to a few query digits, in embedding space and in pixel space, as an image strip.
  *
  * <p>Separation figures, each for embeddings and for pixels over the same {@code n} digits: leave-one-out 5-NN
  * accuracy by cosine similarity in the full space and by Euclidean distance in the 2-D projection; the mean

@@ -113,7 +113,7 @@ class TrainingJobsIT {
     @Test
     void aCnnJobTrainsOnArtificialDataAndItsCardSaysHow() throws IOException {
         HttpTestClient.Response started = send("POST", "/api/v1/training-jobs", KEY, """
-                {"model": "cnn", "epochs": 1, "trainingSamples": 256, "batchSize": 64, "promote": false,
+                {"model": "cnn", "epochs": 1, "trainingSamples": 256, "batchSize": 64,
                  "augment": {"rotationDegrees": 10, "shiftPixels": 2, "scaleMax": 1.1, "elasticAlpha": 8,
                              "elasticSigma": 3}}""");
 
