@@ -48,6 +48,9 @@ import io.micrometer.core.instrument.MeterRegistry;
  *       result holds {@code count * 10} floats whose row i belongs to image i of that request. With one worker,
  *       batches also run and complete in that order; with several, batches may overlap and requests in
  *       different batches may complete out of order.
+ *   <li><b>Embeddings.</b> Requests submitted with {@link #submitWithEmbeddings} join the same queue and batches;
+ *       a batch holding at least one of them is computed by one {@link InferenceEngine#predictWithEmbeddings} call
+ *       (class outputs and embeddings of one forward pass), any other batch by {@link InferenceEngine#predict}.
  *   <li><b>Queue full.</b> When the images waiting plus the request's images would exceed {@code queueCapacity},
  *       the request is refused at once with {@link BatchingException} of reason {@code QUEUE_FULL}, whose {@code retryAfterSeconds} (at
  *       least 1, at most the request timeout) estimates how long the queue needs to drain at the measured
@@ -99,6 +102,8 @@ public final class DynamicBatcher implements AutoCloseable {
     private final InferenceEngine engine;
     /** Outputs per image, the engine's {@link InferenceEngine#classes()}. */
     private final int out;
+    /** Embedding floats per image, the engine's {@link InferenceEngine#embeddingSize()}; 0 when it has none. */
+    private final int embeddingSize;
     private final BatchingSettings settings;
     private final TimeSource time;
     private final BatcherMetrics metrics;
@@ -163,6 +168,7 @@ public final class DynamicBatcher implements AutoCloseable {
         this.version = version;
         this.engine = Objects.requireNonNull(engine, "engine");
         this.out = engine.classes();
+        this.embeddingSize = engine.embeddingSize();
         this.settings = Objects.requireNonNull(settings, "settings");
         this.time = Objects.requireNonNull(time, "time");
         Objects.requireNonNull(registry, "registry");
@@ -204,6 +210,35 @@ public final class DynamicBatcher implements AutoCloseable {
      * @return a future of {@code count * 10} floats, row i for image i; see the class contract for its failures
      */
     public CompletableFuture<float[]> submit(float[] pixels, int count, Duration timeout) {
+        return enqueue(pixels, count, timeout, false);
+    }
+
+    /**
+     * As {@link #submit}, answered with the embeddings too: {@code count * }{@link InferenceEngine#embeddingSize()}
+     * floats, row i for image i, computed in the same engine call as the class outputs
+     * ({@link InferenceEngine#predictWithEmbeddings}). Such requests batch with plain ones: a batch holding any of
+     * them runs through {@code predictWithEmbeddings}, one without through the cheaper {@code predict}. Cancelling
+     * the returned future withdraws the request, as for {@link #submit}.
+     *
+     * @throws IllegalArgumentException also when the engine has no embedding (callers check that first and tell
+     *                                  their client why)
+     */
+    public CompletableFuture<InferenceEngine.Outputs> submitWithEmbeddings(float[] pixels, int count, Duration timeout) {
+        if (embeddingSize == 0) {
+            throw new IllegalArgumentException(model + " v" + version + " has no embedding");
+        }
+        Request request = enqueue(pixels, count, timeout, true);
+        CompletableFuture<InferenceEngine.Outputs> outputs =
+                request.thenApply(classes -> new InferenceEngine.Outputs(classes, request.embeddings));
+        outputs.whenComplete((result, error) -> {
+            if (outputs.isCancelled()) {
+                request.cancel(false);
+            }
+        });
+        return outputs;
+    }
+
+    private Request enqueue(float[] pixels, int count, Duration timeout, boolean withEmbeddings) {
         Objects.requireNonNull(pixels, "pixels");
         if (count < 1 || pixels.length != (long) count * IN) {
             throw new IllegalArgumentException("expected count >= 1 and count * " + IN + " pixels, got count "
@@ -211,7 +246,7 @@ public final class DynamicBatcher implements AutoCloseable {
         }
         long now = time.nanoTime();
         long timeoutNanos = timeout == null ? requestTimeoutNanos : Math.min(nanos(timeout), requestTimeoutNanos);
-        Request request = new Request(pixels, count, out, now, now + timeoutNanos);
+        Request request = new Request(pixels, count, out, withEmbeddings ? embeddingSize : 0, now, now + timeoutNanos);
         if (timeoutNanos <= 0) {
             fail(request, deadlineExceeded(request), Outcome.EXPIRED, Reason.DEADLINE, now);
             return request;
@@ -677,11 +712,27 @@ public final class DynamicBatcher implements AutoCloseable {
 
         Object observed = observer == BatchObserver.NONE ? null : observer.batchStarted(model, version, images,
                 members(worker));
+        boolean withEmbeddings = false;
+        for (int i = 0; i < slices && !withEmbeddings; i++) {
+            withEmbeddings = worker.sliceRequest[i].embeddings != null;
+        }
         long start = time.nanoTime();
         float[] output = null;
+        float[] embeddings = null;
         Throwable failure = null;
         try {
-            output = engine.predict(input, images);
+            if (withEmbeddings) {
+                // one forward pass for the whole batch: the plain requests in it get their class outputs from it too
+                InferenceEngine.Outputs outputs = engine.predictWithEmbeddings(input, images);
+                output = outputs.classes();
+                embeddings = outputs.embeddings();
+                if (embeddings == null || embeddings.length != images * embeddingSize) {
+                    throw new IllegalStateException("engine returned " + (embeddings == null ? "no" : embeddings.length)
+                            + " embedding floats for " + images + " images, expected " + images * embeddingSize);
+                }
+            } else {
+                output = engine.predict(input, images);
+            }
             if (output == null || output.length != images * out) {
                 throw new IllegalStateException("engine returned " + (output == null ? "null" : output.length
                         + " floats") + " for " + images + " images, expected " + images * out);
@@ -703,6 +754,10 @@ public final class DynamicBatcher implements AutoCloseable {
                 int length = worker.sliceLength[i];
                 if (!request.isFinished()) {
                     System.arraycopy(output, offset * out, request.output, worker.sliceStart[i] * out, length * out);
+                    if (request.embeddings != null) {
+                        System.arraycopy(embeddings, offset * embeddingSize, request.embeddings,
+                                worker.sliceStart[i] * embeddingSize, length * embeddingSize);
+                    }
                     // The last slice of a split request to arrive completes it; the atomic add orders the copies
                     // made by other workers before it.
                     if (Request.ANSWERED.addAndGet(request, length) == request.count) {
@@ -866,6 +921,8 @@ public final class DynamicBatcher implements AutoCloseable {
         final long enqueuedAt;
         final long deadline;
         final float[] output;
+        /** The embedding rows, when the caller asked for them ({@link #submitWithEmbeddings}); otherwise null. */
+        final float[] embeddings;
         /** lock: images claimed by batches so far. */
         int taken;
         /** lock: no longer counted in the queue depth; skipped when reached. */
@@ -878,12 +935,13 @@ public final class DynamicBatcher implements AutoCloseable {
         /** 1 once an outcome has been decided; the future completes right after. */
         volatile int finished;
 
-        Request(float[] pixels, int count, int outputsPerImage, long enqueuedAt, long deadline) {
+        Request(float[] pixels, int count, int outputsPerImage, int embeddingsPerImage, long enqueuedAt, long deadline) {
             this.pixels = pixels;
             this.count = count;
             this.enqueuedAt = enqueuedAt;
             this.deadline = deadline;
             this.output = new float[count * outputsPerImage];
+            this.embeddings = embeddingsPerImage == 0 ? null : new float[count * embeddingsPerImage];
         }
 
         boolean finish() {

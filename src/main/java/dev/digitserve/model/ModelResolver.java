@@ -116,9 +116,15 @@ public class ModelResolver {
 
     /**
      * The outputs of a prediction and the version that computed them: {@code images.count() * 10} floats, row i
-     * for image i, whose meaning is {@link #classOutput()}.
+     * for image i, whose meaning is {@link #classOutput()}; and, when the request asked for them, the embeddings
+     * of the same forward pass ({@code count * version.engine().embeddingSize()} floats), otherwise null.
      */
-    public record Answer(LoadedVersion version, float[] outputs, int count) {
+    public record Answer(LoadedVersion version, float[] outputs, int count, float[] embeddings) {
+        /** A prediction without embeddings. */
+        public Answer(LoadedVersion version, float[] outputs, int count) {
+            this(version, outputs, count, null);
+        }
+
         public InferenceEngine.ClassOutput classOutput() {
             return version.classOutput();
         }
@@ -144,17 +150,31 @@ public class ModelResolver {
      * {@code BatchingException}, or with what a reload fails with.
      */
     public CompletableFuture<Answer> submit(LoadedVersion target, boolean served, Images images, Duration timeout) {
-        return submit(target, served, images, timeout, 0);
+        return submit(target, served, images, timeout, false, 0);
+    }
+
+    /**
+     * As {@link #submit(LoadedVersion, boolean, Images, Duration)}, with the embeddings of the same forward pass
+     * when {@code embeddings} is true (then {@link Answer#embeddings()} is set).
+     *
+     * @throws InvalidRequestException when embeddings are asked of a version that has none (the Lasso model),
+     *                                 saying so
+     */
+    public CompletableFuture<Answer> submit(LoadedVersion target, boolean served, Images images, Duration timeout,
+                                            boolean embeddings) {
+        if (embeddings) {
+            requireEmbedding(target);
+        }
+        return submit(target, served, images, timeout, embeddings, 0);
     }
 
     private CompletableFuture<Answer> submit(LoadedVersion target, boolean served, Images images, Duration timeout,
-                                             int reloads) {
+                                             boolean embeddings, int reloads) {
         if (!target.residency().tryAcquire()) {
-            return reload(target, served, images, timeout, reloads, null);
+            return reload(target, served, images, timeout, embeddings, reloads, null);
         }
-        CompletableFuture<float[]> outputs = target.batcher().submit(images.pixels(), images.count(), timeout);
-        outputs.whenComplete((result, error) -> target.residency().release());
-        CompletableFuture<Answer> answer = outputs.thenApply(result -> new Answer(target, result, images.count()));
+        CompletableFuture<Answer> answer = run(target, images, timeout, embeddings);
+        answer.whenComplete((result, error) -> target.residency().release());
         if (!served && !registry.lazy()) {
             return answer;
         }
@@ -163,27 +183,52 @@ public class ModelResolver {
                 return CompletableFuture.failedFuture(error);
             }
             if (registry.lazy()) {
-                return reload(target, served, images, timeout, reloads, error);
+                return reload(target, served, images, timeout, embeddings, reloads, error);
             }
             LoadedVersion current = resolve(target.name(), null);
             if (current == target) {
                 return CompletableFuture.failedFuture(error);
             }
-            return current.batcher().submit(images.pixels(), images.count(), timeout)
-                    .thenApply(result -> new Answer(current, result, images.count()));
+            if (embeddings) {
+                // the model's new served version may be of another kind; then the client learns why, as up front
+                requireEmbedding(current);
+            }
+            return run(current, images, timeout, embeddings);
         });
     }
 
     /** Lazy loading: the version went out of memory before answering; load it (or the served one) again. */
     private CompletableFuture<Answer> reload(LoadedVersion target, boolean served, Images images, Duration timeout,
-                                             int reloads, Throwable error) {
+                                             boolean embeddings, int reloads, Throwable error) {
         if (reloads >= MAX_RELOADS) {
             return CompletableFuture.failedFuture(error != null ? error : new BatchingException(
                     BatchingException.Reason.SHUTDOWN, target.name() + " v" + target.version()
                     + " kept being unloaded before it could answer; retry", 1));
         }
         return registry.acquire(target.name(), served ? null : target.version())
-                .thenCompose(again -> submit(again, served, images, timeout, reloads + 1));
+                .thenCompose(again -> submit(again, served, images, timeout, embeddings, reloads + 1));
+    }
+
+    /** One batcher call: the class outputs, or the class outputs and embeddings of the same forward pass. */
+    private static CompletableFuture<Answer> run(LoadedVersion target, Images images, Duration timeout,
+                                                 boolean embeddings) {
+        if (!embeddings) {
+            return target.batcher().submit(images.pixels(), images.count(), timeout)
+                    .thenApply(outputs -> new Answer(target, outputs, images.count()));
+        }
+        return target.batcher().submitWithEmbeddings(images.pixels(), images.count(), timeout)
+                .thenApply(outputs -> new Answer(target, outputs.classes(), images.count(), outputs.embeddings()));
+    }
+
+    /** The 400 for embeddings asked of a model without them, naming the model, its kind and what has them. */
+    public static void requireEmbedding(LoadedVersion target) {
+        if (target.engine().embeddingSize() == 0) {
+            throw new InvalidRequestException("model '" + target.name() + "' version " + target.version() + " is a "
+                    + target.kind().id() + " model and has no embedding: embeddings are the activations of the dense"
+                    + " layer before a CNN's output layer, so only CNN models answer them",
+                    List.of(new FieldError("name", "model without an embedding (kind " + target.kind().id() + ")")));
+        }
+    }
     }
 
     private static void requirePositive(int version) {

@@ -47,6 +47,17 @@ final class PredictionDocs {
     /** springdoc merges the three handlers of a path into one operation, so each carries the whole story. */
     static final String ALL = JSON + "\n\n" + IMAGE;
 
+    static final String EMBEDDINGS_SUMMARY = "Embeddings of digits: the 128 numbers a CNN describes each image with";
+
+    static final String EMBEDDINGS = """
+            The model's description of each image instead of its verdict: the 128 activations of the CNN's \
+            dense layer before the output layer, in inference mode (no dropout), as \
+            `{"model", "version", "embeddings": [[128 floats], ...]}`, one per image in request order. Images the \
+            model finds alike get embeddings that point the same way, so compare them by cosine similarity \
+            (search, clustering, de-duplication). Computed in the same batches and forward pass as predictions. \
+            Only CNN models have one: asking the Lasso model is 400 `invalid-request`, naming why. Same inputs \
+            and limits as predict.""" + "\n\n" + JSON + "\n\n" + IMAGE;
+
     static final String PARTS = "one or more images (PNG, JPEG, WebP, GIF, BMP, TIFF), one digit each";
 
     static final String TIMEOUT = "Optional deadline in milliseconds: a request still queued after it is answered 503 "

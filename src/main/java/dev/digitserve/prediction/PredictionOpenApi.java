@@ -15,7 +15,7 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * springdoc merges the JSON, image and multipart handlers of one path into one operation and describes a
- * {@code byte[]} body as base64 text; this says per path which version answers, gives the image bodies a
+ * {@code byte[]} body as base64 text; this says per path (predict and embeddings) which version answers, gives the image bodies a
  * binary schema (so Swagger UI offers a file picker), and adds a real MNIST test 7 as the JSON example.
  */
 @Configuration(proxyBeanMethods = false)
@@ -25,12 +25,14 @@ class PredictionOpenApi {
     OpenApiCustomizer predictionOperations(JsonMapper json) {
         Map<String, Object> seven = Map.of("instances", ExampleRequests.mnistSevenInstances(json));
         return openApi -> openApi.getPaths().forEach((path, item) -> {
-            if (!path.startsWith("/api/v1/") || !path.endsWith("/predict") || item.getPost() == null
+            boolean embeddings = path.endsWith("/embeddings");
+            if (!path.startsWith("/api/v1/") || !(path.endsWith("/predict") || embeddings) || item.getPost() == null
                     || item.getPost().getRequestBody() == null) {
                 return;
             }
             var operation = item.getPost();
-            operation.setSummary(PredictionDocs.SUMMARY + (path.contains("/versions/") ? " (given version)" : " (served version)"));
+            operation.setSummary((embeddings ? PredictionDocs.EMBEDDINGS_SUMMARY : PredictionDocs.SUMMARY)
+                    + (path.contains("/versions/") ? " (given version)" : " (served version)"));
             var content = operation.getRequestBody().getContent();
             for (String image : new String[] {ImageMediaTypes.PNG, ImageMediaTypes.JPEG, ImageMediaTypes.WEBP,
                     ImageMediaTypes.GIF, ImageMediaTypes.BMP, ImageMediaTypes.TIFF}) {

@@ -22,7 +22,8 @@ record InferenceRequest(
         Map<String, Object> parameters,
         @ArraySchema(minItems = 1, maxItems = 1, arraySchema = @Schema(description = "Exactly one tensor, named `input`"))
         List<Input> inputs,
-        @ArraySchema(arraySchema = @Schema(description = "Optional: the outputs to return; absent or empty = all"))
+        @ArraySchema(arraySchema = @Schema(description = "Optional: the outputs to return; absent or empty = every"
+                + " output but `embedding`, which is returned only when named"))
         List<Output> outputs) {
 
     /** {@code $request_input}: one input tensor. */
@@ -48,7 +49,8 @@ record InferenceRequest(
     /** {@code $request_output}: one requested output. */
     @Schema(name = "InferenceRequestOutput")
     record Output(
-            @Schema(description = "`probabilities` (CNN) or `scores` (Lasso), or `digit`", example = "digit")
+            @Schema(description = "`probabilities` (CNN) or `scores` (Lasso), `digit` (or `index`), `label`,"
+                    + " or `embedding` (CNN: FP32 [N, 128])", example = "digit")
             String name,
             @Schema(description = "Optional output parameters; `binary_data: true` returns this output as binary data")
             Map<String, Object> parameters) {

@@ -66,9 +66,11 @@ class InferenceService {
      */
     CompletableFuture<InferenceResponse> run(LoadedVersion target, boolean served, Images images, List<String> outputs,
                                              String id, Duration timeout) {
-        return resolver.submit(target, served, images, timeout)
+        // the embedding comes from the same forward pass, but only batches holding a request that names it pay for it
+        return resolver.submit(target, served, images, timeout, ModelSignature.needsEmbedding(outputs))
                 .thenApply(answer -> new InferenceResponse(answer.version().name(),
                         Integer.toString(answer.version().version()), id,
-                        ModelSignature.of(answer.version()).answer(outputs, answer.outputs(), images.count())));
+                        ModelSignature.of(answer.version()).answer(outputs, answer.outputs(), answer.embeddings(),
+                                images.count())));
     }
 }

@@ -15,10 +15,15 @@ import dev.digitserve.model.LoadedVersion;
  * its engine says they are: {@code probabilities} (the CNN) or raw {@code scores} (the Lasso model), FP32
  * {@code [-1, classes]}; then the arg-max as INT64 {@code [-1]}: {@code digit} for digit models (labels "0".."9",
  * index = digit), {@code index} for models with other labels (a tensor always means one thing); then
- * {@code label} (BYTES, {@code [-1]}), the arg-max's label.
+ * {@code label} (BYTES, {@code [-1]}), the arg-max's label. Versions with an embedding (the CNN kinds) also offer
+ * {@code embedding} (FP32 {@code [-1, 128]}), computed in the same forward pass, but only to requests that name
+ * it: a request without {@code outputs} gets the class outputs as before, so its answer and its cost stay what they
+ * were for clients that never heard of embeddings.
  */
-record ModelSignature(String platform, String classOutput, int classes, List<String> labels, String argmaxOutput) {
+record ModelSignature(String platform, String classOutput, int classes, List<String> labels, String argmaxOutput,
+                      int embeddingSize) {
     static final String DIGIT = "digit";
+    static final String EMBEDDING = "embedding";
     static final String INDEX = "index";
     static final String LABEL = "label";
     private static final String FP32 = "FP32";
@@ -32,7 +37,7 @@ record ModelSignature(String platform, String classOutput, int classes, List<Str
             case LASSO -> "digitserve_linear";
         };
         return new ModelSignature(platform, version.classOutput().fieldName(), version.engine().classes(),
-                version.labels(), version.isDigitModel() ? DIGIT : INDEX);
+                version.labels(), version.isDigitModel() ? DIGIT : INDEX, version.engine().embeddingSize());
     }
 
     /** The output names in the order they are returned when the request selects none. */
@@ -40,14 +45,29 @@ record ModelSignature(String platform, String classOutput, int classes, List<Str
         return List.of(classOutput, argmaxOutput, LABEL);
     }
 
+    /** Every output a request may name: the default ones, then {@code embedding} when the version has one. */
+    List<String> selectableNames() {
+        return embeddingSize > 0 ? List.of(classOutput, argmaxOutput, LABEL, EMBEDDING) : outputNames();
+    }
+
+    /** Whether the selected outputs (as {@link #select} returned them) need the embedding computed. */
+    static boolean needsEmbedding(List<String> selected) {
+        return selected.contains(EMBEDDING);
+    }
+
     List<ModelMetadata.Tensor> inputs() {
         return List.of(new ModelMetadata.Tensor(InputTensor.NAME, FP32, new long[] {BATCH, Images.PIXELS}));
     }
 
     List<ModelMetadata.Tensor> outputs() {
-        return List.of(new ModelMetadata.Tensor(classOutput, FP32, new long[] {BATCH, classes}),
+        List<ModelMetadata.Tensor> outputs = new ArrayList<>(List.of(
+                new ModelMetadata.Tensor(classOutput, FP32, new long[] {BATCH, classes}),
                 new ModelMetadata.Tensor(argmaxOutput, INT64, new long[] {BATCH}),
-                new ModelMetadata.Tensor(LABEL, BYTES, new long[] {BATCH}));
+                new ModelMetadata.Tensor(LABEL, BYTES, new long[] {BATCH})));
+        if (embeddingSize > 0) {
+            outputs.add(new ModelMetadata.Tensor(EMBEDDING, FP32, new long[] {BATCH, embeddingSize}));
+        }
+        return List.copyOf(outputs);
     }
 
     /**
@@ -71,11 +91,16 @@ record ModelSignature(String platform, String classOutput, int classes, List<Str
             }
             String name = output.name();
             if (name == null) {
-                throw InputTensor.invalid(at + ".name", "required: one of " + String.join(", ", outputNames()));
+                throw InputTensor.invalid(at + ".name", "required: one of " + String.join(", ", selectableNames()));
             }
-            if (!outputNames().contains(name)) {
+            if (EMBEDDING.equals(name) && embeddingSize == 0) {
+                throw InputTensor.invalid(at + ".name", "model '" + model + "' has no output \"embedding\": it is a "
+                        + platform + " model without an embedding (only CNN models have one, the activations of the"
+                        + " dense layer before the output layer); its outputs are " + String.join(", ", outputNames()));
+            }
+            if (!selectableNames().contains(name)) {
                 throw InputTensor.invalid(at + ".name", "model '" + model + "' has no output \"" + name
-                        + "\"; its outputs are " + String.join(", ", outputNames()));
+                        + "\"; its outputs are " + String.join(", ", selectableNames()));
             }
             if (!seen.add(name)) {
                 throw InputTensor.invalid(at + ".name", "\"" + name + "\" is requested more than once");
@@ -91,9 +116,19 @@ record ModelSignature(String platform, String classOutput, int classes, List<Str
      * only happen when a model's served version changed kind between validation and inference.
      */
     List<InferenceResponse.Output> answer(List<String> names, float[] outputs, int count) {
+        return answer(names, outputs, null, count);
+    }
+
+    /** As {@link #answer(List, float[], int)}, with the embeddings ({@code count * embeddingSize}) or null. */
+    List<InferenceResponse.Output> answer(List<String> names, float[] outputs, float[] embeddings, int count) {
         List<InferenceResponse.Output> tensors = new ArrayList<>(names.size());
         for (String name : names) {
-            if (name.equals(classOutput)) {
+            if (name.equals(EMBEDDING)) {
+                if (embeddings != null) {
+                    tensors.add(new InferenceResponse.Output(name, FP32, new long[] {count, embeddings.length / count},
+                            embeddings));
+                }
+            } else if (name.equals(classOutput)) {
                 tensors.add(new InferenceResponse.Output(name, FP32, new long[] {count, classes}, outputs));
             } else if (name.equals(argmaxOutput)) {
                 long[] indices = new long[count];

@@ -28,7 +28,10 @@ final class ProtocolDocs {
             `[N, 28, 28]` or `[N, 1, 28, 28]` with 1 <= N <= `digitserve.prediction.max-instances` \
             (default 1,024); `data` in row-major order, flat or nested exactly like the shape. \
             The answer has `probabilities` (CNN) or raw `scores` (Lasso model), FP32 `[N, 10]`, and `digit`, \
-            INT64 `[N]`; the request's `outputs` list selects and orders them (absent = all). `id` is echoed. \
+            INT64 `[N]`, and `label`; CNN models also offer `embedding`, FP32 `[N, 128]` (the activations of \
+            the dense layer before the output layer, from the same forward pass), returned only when named; the \
+            Lasso model has none (400). The request's `outputs` list selects and orders them (absent = all but \
+            `embedding`). `id` is echoed. \
             A body without Content-Type is read as JSON. Binary tensor data extension: with the header \
             `Inference-Header-Content-Length` the body is that many bytes of JSON request, then the raw \
             little-endian bytes of each input that has `"parameters": {"binary_data_size": n}`; outputs with \

@@ -23,7 +23,8 @@ import jakarta.validation.constraints.Positive;
  * name ({@code "symbols"}); {@code freeze} says whether the convolution layers keep the base's weights
  * ({@code features}, the default) or train too ({@code none}); {@code include: "mnist"} adds the MNIST training
  * digits (the first {@code trainingSamples}) so that digits 0-9 keep their indices and the dataset's other
- * labels follow.
+ * labels follow. {@code augment} (CNN jobs, scratch or fine-tuning) trains on distorted copies of the training
+ * images; without it there is no augmentation.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @Schema(description = "A training run; every parameter is optional and defaults to the seed recipe")
@@ -54,7 +55,9 @@ public record TrainingJobRequest(
                 defaultValue = "features", allowableValues = {"features", "none"}) String freeze,
         @Pattern(regexp = "mnist", message = "must be mnist")
         @Schema(description = "Fine-tuning: also train on the MNIST training digits (adding classes)",
-                allowableValues = {"mnist"}) String include) {
+                allowableValues = {"mnist"}) String include,
+        @Valid @Schema(description = "CNN: artificial data, distorted copies of the training images drawn afresh for"
+                + " every batch (off when absent); recorded in the model card") Augment augment) {
 
     /** Fine-tuning's default epochs: it starts from trained weights. */
     static final int FINE_TUNE_EPOCHS = 5;
@@ -67,12 +70,56 @@ public record TrainingJobRequest(
             @Min(1) @Schema(description = "default: its served version", example = "1") Integer version) {
     }
 
+    /**
+     * Artificial data for a CNN job ({@link Augmentation}): each omitted option is off (rotation and shift 0,
+     * scale 1, no elastic distortion); {@code elasticSigma} is required when {@code elasticAlpha} > 0. The ranges
+     * are {@link Augmentation}'s, checked here so that a wrong value is a 400 naming the field.
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    @Schema(name = "TrainingAugmentation")
+    public record Augment(
+            @DecimalMin("0") @DecimalMax("45") @Schema(description = "largest rotation either way, degrees", example = "10")
+            Double rotationDegrees,
+            @DecimalMin("0") @DecimalMax("6") @Schema(description = "largest shift either way, pixels", example = "2")
+            Double shiftPixels,
+            @DecimalMin("0.5") @DecimalMax("1") @Schema(description = "smallest scale factor", example = "0.9")
+            Double scaleMin,
+            @DecimalMin("1") @DecimalMax("1.5") @Schema(description = "largest scale factor", example = "1.1")
+            Double scaleMax,
+            @DecimalMin("0") @DecimalMax("40") @Schema(description = "elastic distortion strength in pixels (0 = none)",
+                    example = "0") Double elasticAlpha,
+            @DecimalMin(value = "0", inclusive = false) @DecimalMax("10")
+            @Schema(description = "smoothness of the elastic field in pixels; required when elasticAlpha > 0")
+            Double elasticSigma) {
+
+        /** The options with every omitted one filled in as off, as the job records and the card show them. */
+        Augment withDefaults() {
+            return new Augment(or(rotationDegrees, 0.0), or(shiftPixels, 0.0), or(scaleMin, 1.0), or(scaleMax, 1.0),
+                    or(elasticAlpha, 0.0), elasticSigma);
+        }
+
+        Augmentation toAugmentation() {
+            Augment full = withDefaults();
+            return new Augmentation(full.rotationDegrees(), full.shiftPixels(), full.scaleMin(), full.scaleMax(),
+                    full.elasticAlpha(), full.elasticSigma() == null ? 0 : full.elasticSigma());
+        }
+    }
+
     /** A training run from scratch (no fine-tuning). */
     public TrainingJobRequest(String model, Boolean promote, Integer epochs, Integer batchSize, Long seed,
                               Integer trainingSamples, Double rho, Double epsilon, Double alpha, Integer maxIterations,
                               Double tolerance, Double varianceThreshold) {
         this(model, promote, epochs, batchSize, seed, trainingSamples, rho, epsilon, alpha, maxIterations, tolerance,
-                varianceThreshold, null, null, null, null);
+                varianceThreshold, null, null, null, null, null);
+    }
+
+    /** A run without artificial data. */
+    public TrainingJobRequest(String model, Boolean promote, Integer epochs, Integer batchSize, Long seed,
+                              Integer trainingSamples, Double rho, Double epsilon, Double alpha, Integer maxIterations,
+                              Double tolerance, Double varianceThreshold, Base base, String dataset, String freeze,
+                              String include) {
+        this(model, promote, epochs, batchSize, seed, trainingSamples, rho, epsilon, alpha, maxIterations, tolerance,
+                varianceThreshold, base, dataset, freeze, include, null);
     }
 
     /** True when the job fine-tunes a CNN on a dataset. */
@@ -90,7 +137,7 @@ public record TrainingJobRequest(
     /** The same request naming the base version it will start from. */
     TrainingJobRequest withBase(Base resolved) {
         return new TrainingJobRequest(model, promote, epochs, batchSize, seed, trainingSamples, rho, epsilon, alpha,
-                maxIterations, tolerance, varianceThreshold, resolved, dataset, freeze, include);
+                maxIterations, tolerance, varianceThreshold, resolved, dataset, freeze, include, augment);
     }
 
     /** The same request with every omitted parameter of its model kind filled in from the seed recipe. */
@@ -113,11 +160,13 @@ public record TrainingJobRequest(
                 fineTuning ? or(base, new Base("cnn", null)) : null,
                 dataset,
                 fineTuning ? or(freeze, "features") : null,
-                fineTuning ? include : null);
+                fineTuning ? include : null,
+                isCnn && augment != null ? augment.withDefaults() : null);
     }
 
     CnnParameters cnnParameters() {
-        return new CnnParameters(epochs, batchSize, seed, trainingSamples, rho, epsilon);
+        CnnParameters parameters = new CnnParameters(epochs, batchSize, seed, trainingSamples, rho, epsilon);
+        return augment == null ? parameters : parameters.withAugmentation(augment.toAugmentation());
     }
 
     LassoParameters lassoParameters() {

@@ -14,7 +14,7 @@ import jakarta.validation.Payload;
 /**
  * The rules that span fields of a {@link TrainingJobRequest}: without a dataset the model is {@code cnn} or
  * {@code lasso}; {@code base}, {@code freeze} and {@code include} need a dataset; fine-tuning never publishes to
- * {@code lasso}. Each violation is reported on the field to fix.
+ * {@code lasso}; an elastic distortion ({@code augment.elasticAlpha} > 0) needs its {@code elasticSigma}. Each violation is reported on the field to fix.
  */
 @Documented
 @Constraint(validatedBy = ValidTrainingJob.Validator.class)
@@ -52,6 +52,14 @@ import jakarta.validation.Payload;
                 }
             } else if ("lasso".equals(request.model())) {
                 valid = violation(context, "model", "fine-tuning trains a CNN; publish it under another name than lasso");
+            }
+            TrainingJobRequest.Augment augment = request.augment();
+            if (augment != null && augment.elasticAlpha() != null && augment.elasticAlpha() > 0
+                    && augment.elasticSigma() == null) {
+                context.buildConstraintViolationWithTemplate("required when elasticAlpha > 0 (the smoothness of the"
+                        + " elastic field in pixels, e.g. 4)").addPropertyNode("augment").addPropertyNode("elasticSigma")
+                        .addConstraintViolation();
+                valid = false;
             }
             return valid;
         }

@@ -24,9 +24,9 @@ import jakarta.servlet.http.HttpServletResponse;
 
 /**
  * API keys for write operations: every POST, PUT and DELETE under {@code /api/v1} except prediction (predict,
- * read) and preprocessing, and the V2 model repository extension under {@code /v2/repository}, and (when {@code require-key-for-prediction}) those and V2 inference too. Missing key:
- * 401; wrong key:
- * 403; no keys configured: 403 unless {@code allow-anonymous-writes}. Keys are compared as SHA-256
+ * read, embeddings) and preprocessing, and the V2 model repository extension under {@code /v2/repository}, and
+ * (when {@code require-key-for-prediction}) those and V2 inference too. Missing key: 401; wrong key: 403; no keys
+ * configured: 403 unless {@code allow-anonymous-writes}. Keys are compared as SHA-256
  * digests with {@link MessageDigest#isEqual}, which takes the same time wherever they differ, and are
  * never logged. Refusals come in the request's API shape (problem details on v1, {@code {"error"}} on V2).
  * {@code /actuator/health} stays open to all; a valid key there only unlocks its component details.
@@ -40,7 +40,7 @@ class ApiKeyFilter extends OncePerRequestFilter {
     static final String HEADER = "X-API-Key";
     private static final Logger log = LoggerFactory.getLogger(ApiKeyFilter.class);
     private static final Pattern PREDICTION = Pattern.compile(
-            "/api/v1/models/[^/]+(/versions/[^/]+)?/(predict|read)|/v2/models/[^/]+(/versions/[^/]+)?/infer"
+            "/api/v1/models/[^/]+(/versions/[^/]+)?/(predict|read|embeddings)|/v2/models/[^/]+(/versions/[^/]+)?/infer"
             // preprocessing is the first half of a prediction, so it is guarded like one
             + "|/api/v1/preprocess");
 

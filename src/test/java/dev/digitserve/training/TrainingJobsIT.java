@@ -111,6 +111,46 @@ class TrainingJobsIT {
     }
 
     @Test
+    void aCnnJobTrainsOnArtificialDataAndItsCardSaysHow() throws IOException {
+        HttpTestClient.Response started = send("POST", "/api/v1/training-jobs", KEY, """
+                {"model": "cnn", "epochs": 1, "trainingSamples": 256, "batchSize": 64,
+                 "augment": {"rotationDegrees": 10, "shiftPixels": 2, "scaleMax": 1.1, "elasticAlpha": 8,
+                             "elasticSigma": 3}}""");
+
+        assertThat(started.status()).as(started.body()).isEqualTo(202);
+        JsonNode asked = started.json().get("parameters").get("augment");
+        assertThat(asked.get("scaleMin").asDouble()).as("an omitted option is off").isEqualTo(1.0);
+        assertThat(asked.get("rotationDegrees").asDouble()).isEqualTo(10.0);
+        JsonNode job = awaitFinished(started.json().get("id").asString(), Duration.ofMinutes(3));
+        assertThat(job.get("state").asString()).as(job.toString()).isEqualTo("SUCCEEDED");
+
+        JsonNode card = tools.jackson.databind.json.JsonMapper.builder().build()
+                .readTree(Files.readString(MODELS.resolve("cnn/" + job.get("version").asInt() + "/model.json")));
+        JsonNode augmentation = card.get("training").get("parameters").get("augmentation");
+        assertThat(augmentation).as(card.toString()).isNotNull();
+        assertThat(augmentation.get("rotationDegrees").asDouble()).isEqualTo(10.0);
+        assertThat(augmentation.get("shiftPixels").asDouble()).isEqualTo(2.0);
+        assertThat(augmentation.get("scaleMin").asDouble()).isEqualTo(1.0);
+        assertThat(augmentation.get("scaleMax").asDouble()).isEqualTo(1.1);
+        assertThat(augmentation.get("elasticAlpha").asDouble()).isEqualTo(8.0);
+        assertThat(augmentation.get("elasticSigma").asDouble()).isEqualTo(3.0);
+    }
+
+    @Test
+    void augmentationOptionsOutOfRangeAre400sNamingTheField() {
+        HttpTestClient.Response response = send("POST", "/api/v1/training-jobs", KEY, """
+                {"model": "cnn", "augment": {"rotationDegrees": 90, "shiftPixels": -1, "scaleMin": 0.2,
+                 "scaleMax": 3, "elasticAlpha": 5}}""");
+
+        assertThat(response.status()).isEqualTo(400);
+        assertThat(response.contentType()).startsWith("application/problem+json");
+        assertThat(response.body()).contains("augment.rotationDegrees", "augment.shiftPixels", "augment.scaleMin",
+                "augment.scaleMax", "augment.elasticSigma", "required when elasticAlpha > 0");
+        assertThat(send("POST", "/api/v1/training-jobs", KEY, "{\"model\": \"cnn\", \"augment\": {\"shiftPixels\": \"far\"}}")
+                .status()).isEqualTo(400);
+    }
+
+    @Test
     void aLassoJobRunsEndToEnd() {
         HttpTestClient.Response started = send("POST", "/api/v1/training-jobs", KEY,
                 "{\"model\": \"lasso\", \"trainingSamples\": 5000, \"alpha\": 0.05}");
