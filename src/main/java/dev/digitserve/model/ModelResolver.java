@@ -229,7 +229,6 @@ public class ModelResolver {
                     List.of(new FieldError("name", "model without an embedding (kind " + target.kind().id() + ")")));
         }
     }
-    }
 
     private static void requirePositive(int version) {
         if (version < 1) {
