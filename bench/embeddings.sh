@@ -3,7 +3,7 @@
 # PCA next to the same reduction of the raw pixels (docs/embeddings-pca.png, docs/pixels-pca.png), k-NN and
 # silhouette figures for both, and the 5 nearest test digits by cosine similarity to a few queries
 # (docs/embeddings-neighbours.png). Needs the MNIST files (the test command fetches them).
-# Usage: bench/embeddings.sh [cnn version dir=models/cnn/1] [digits=2000]
+# Usage: bench/embeddings.sh [cnn version dir=models/cnn/2 (the served version)] [digits=2000]
 # Prints Markdown tables, writes bench/results/embeddings-<time>.json. Under a minute on 2 cores.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,5 +11,5 @@ export OPENBLAS_CORETYPE="${OPENBLAS_CORETYPE:-Haswell}"
 export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"
 ./mvnw -B -q -DskipTests test-compile
 ./mvnw -B -q exec:java -Dexec.classpathScope=test -Dexec.mainClass=dev.digitserve.bench.EmbeddingMap \
-  -Dexec.args="data/mnist ${1:-models/cnn/1} docs ${2:-2000}" -Dexec.cleanupDaemonThreads=false 2>&1 \
+  -Dexec.args="data/mnist ${1:-models/cnn/2} docs ${2:-2000}" -Dexec.cleanupDaemonThreads=false 2>&1 \
   | grep -v -E ' (DEBUG|INFO|WARN) '
