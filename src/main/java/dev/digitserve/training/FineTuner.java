@@ -152,25 +152,33 @@ public final class FineTuner {
         return "features".equals(freeze) ? FEATURES_LEARNING_RATE : ALL_LEARNING_RATE;
     }
 
-    /** The training parameters of a fine-tuning run: the job's, with the recipe's augmentation. */
+    /**
+     * The training parameters of a fine-tuning run: the job's, with the recipe's augmentation unless the job asked
+     * for its own ({@code augment}), which then wins.
+     */
     public static CnnParameters parameters(CnnParameters job) {
-        return job.withAugmentation(AUGMENTATION);
+        return job.augmentation().enabled() ? job : job.withAugmentation(AUGMENTATION);
     }
 
-    /** The recipe's choices for {@code plan}, as the model card records them. */
+    /** The recipe's choices for {@code plan} with the recipe's augmentation, as the model card records them. */
     public static Map<String, Object> recipe(Plan plan, String freeze) {
+        return recipe(plan, freeze, AUGMENTATION);
+    }
+
+    /** The recipe's choices for {@code plan}, with the augmentation the run used. */
+    public static Map<String, Object> recipe(Plan plan, String freeze, Augmentation used) {
         Map<String, Object> recipe = new LinkedHashMap<>();
         recipe.put("updater", "Adam");
         recipe.put("learningRate", learningRate(freeze));
         recipe.put("sampling", plan.balanced() ? "class-balanced" : "shuffled");
         recipe.put("epochDraws", plan.epochDraws());
         Map<String, Object> augmentation = new LinkedHashMap<>();
-        augmentation.put("rotationDegrees", AUGMENTATION.rotationDegrees());
-        augmentation.put("shiftPixels", AUGMENTATION.shiftPixels());
-        augmentation.put("scaleMin", AUGMENTATION.scaleMin());
-        augmentation.put("scaleMax", AUGMENTATION.scaleMax());
-        augmentation.put("elasticAlpha", AUGMENTATION.elasticAlpha());
-        augmentation.put("elasticSigma", AUGMENTATION.elasticSigma());
+        augmentation.put("rotationDegrees", used.rotationDegrees());
+        augmentation.put("shiftPixels", used.shiftPixels());
+        augmentation.put("scaleMin", used.scaleMin());
+        augmentation.put("scaleMax", used.scaleMax());
+        augmentation.put("elasticAlpha", used.elasticAlpha());
+        augmentation.put("elasticSigma", used.elasticSigma());
         recipe.put("augmentation", augmentation);
         return recipe;
     }

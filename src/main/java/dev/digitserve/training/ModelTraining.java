@@ -128,7 +128,7 @@ public final class ModelTraining {
                 seconds(result.duration()), json.convertValue(request, Map.class));
         ModelCard.FineTuning origin = new ModelCard.FineTuning(base.model(), base.version(), dataset.manifest().id(),
                 dataset.manifest().sha256(), request.freeze(), request.include(), plan.datasetSamples(),
-                plan.mnistSamples(), FineTuner.recipe(plan, request.freeze()));
+                plan.mnistSamples(), FineTuner.recipe(plan, request.freeze(), parameters.augmentation()));
         Map<String, String> digests = new LinkedHashMap<>();
         dataset.manifest().sha256().forEach((file, sha) -> digests.put("datasets/" + dataset.manifest().id() + "/" + file, sha));
         if (withMnist) {

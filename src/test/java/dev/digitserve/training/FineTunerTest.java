@@ -108,4 +108,17 @@ class FineTunerTest {
                 .containsEntry("sampling", "class-balanced").containsEntry("epochDraws", 5090)
                 .containsKey("augmentation");
     }
+
+    @Test
+    void aJobsOwnAugmentationWinsOverTheRecipesAndIsWhatTheCardRecords() {
+        Augmentation own = new Augmentation(4, 1, 1, 1, 0, 0);
+        CnnParameters parameters = FineTuner.parameters(CnnParameters.reference().withAugmentation(own));
+        assertThat(parameters.augmentation()).isEqualTo(own);
+
+        FineTuner.Plan plan = FineTuner.plan(dataset(List.of("8", "9"), 50), digits(5000, 8), null, 42);
+        @SuppressWarnings("unchecked")
+        Map<String, Object> recorded = (Map<String, Object>) FineTuner.recipe(plan, "features", own).get("augmentation");
+        assertThat(recorded).containsEntry("rotationDegrees", 4.0).containsEntry("shiftPixels", 1.0)
+                .containsEntry("elasticAlpha", 0.0);
+    }
 }
