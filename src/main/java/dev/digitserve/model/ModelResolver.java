@@ -132,13 +132,30 @@ public class ModelResolver {
 
     /** {@link #resolve} and {@link #submit(LoadedVersion, boolean, Images, Duration)} in one step. */
     public CompletableFuture<Answer> submit(String name, Integer version, Images images, Duration timeout) {
+        return submit(name, version, images, timeout, false);
+    }
+
+    /**
+     * {@link #resolve} and {@link #submit(LoadedVersion, boolean, Images, Duration, boolean)} in one step: the
+     * batcher gets what a lazy load left of the request's time.
+     */
+    public CompletableFuture<Answer> submit(String name, Integer version, Images images, Duration timeout,
+                                            boolean embeddings) {
         long start = System.nanoTime();
         LoadedVersion target = resolve(name, version, timeout);
-        long loading = System.nanoTime() - start;
-        // a lazy load spent part of the request's time: the batcher gets what is left
-        Duration left = loading < 1_000_000 ? timeout
-                : (timeout == null ? registry.requestTimeout() : timeout).minusNanos(loading);
-        return submit(target, version == null, images, left);
+        return submit(target, version == null, images, timeLeft(timeout, System.nanoTime() - start), embeddings);
+    }
+
+    /**
+     * What is left of a request's time ({@code timeout}, null for the configured request timeout) after
+     * {@code spentNanos} went to resolving its version, which a lazy load makes long. Under a millisecond spent
+     * changes nothing, so an eager service keeps a null timeout null.
+     */
+    public Duration timeLeft(Duration timeout, long spentNanos) {
+        if (spentNanos < 1_000_000) {
+            return timeout;
+        }
+        return (timeout == null ? registry.requestTimeout() : timeout).minusNanos(spentNanos);
     }
 
     /**

@@ -18,7 +18,6 @@ import org.springframework.web.multipart.MultipartFile;
 
 import dev.digitserve.image.ImageMediaTypes;
 import dev.digitserve.inference.Images;
-import dev.digitserve.model.LoadedVersion;
 import dev.digitserve.model.ModelResolver;
 import dev.digitserve.request.RequestTimeout;
 import io.swagger.v3.oas.annotations.Operation;
@@ -92,8 +91,7 @@ class EmbeddingController {
     }
 
     private CompletableFuture<EmbeddingResponse> embed(String name, Integer version, Images images, Duration timeout) {
-        LoadedVersion target = resolver.resolve(name, version);
-        return resolver.submit(target, version == null, images, timeout, true)
+        return resolver.submit(name, version, images, timeout, true)
                 .thenApply(answer -> toResponse(answer, images.count()));
     }
 

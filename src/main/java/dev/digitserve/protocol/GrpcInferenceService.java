@@ -121,7 +121,9 @@ class GrpcInferenceService extends GRPCInferenceServiceGrpc.GRPCInferenceService
         boolean raw = request.getRawInputContentsCount() > 0;
         try {
             Integer version = version(request.getModelVersion());
-            LoadedVersion target = resolver.resolve(request.getModelName(), version);
+            // the client's deadline bounds a lazy load as well as the queue; what the load spent is gone from it
+            LoadedVersion target = resolver.resolve(request.getModelName(), version,
+                    remaining(Context.current().getDeadline()));
             Images images = images(request, inference.maxImages());
             List<InferenceRequest.Output> requested = new ArrayList<>(request.getOutputsCount());
             request.getOutputsList().forEach(output -> requested.add(new InferenceRequest.Output(output.getName(), null)));

@@ -52,10 +52,12 @@ class InferenceService {
      */
     CompletableFuture<InferenceResponse> infer(String model, Integer version, InferenceRequest request,
                                                List<ByteBuffer> binary, Duration timeout) {
+        long start = System.nanoTime();
         LoadedVersion target = resolver.resolve(model, version, timeout);
+        Duration left = resolver.timeLeft(timeout, System.nanoTime() - start);
         Images images = InputTensor.read(request.inputs(), binary, maxImages);
         List<String> outputs = ModelSignature.of(target).select(request.outputs(), model);
-        return run(target, version == null, images, outputs, request.id(), timeout);
+        return run(target, version == null, images, outputs, request.id(), left);
     }
 
     /**
