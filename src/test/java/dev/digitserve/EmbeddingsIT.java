@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.within;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.nio.ByteBuffer;
@@ -30,6 +29,7 @@ import dev.digitserve.protocol.grpc.v2.ModelInferRequest;
 import dev.digitserve.protocol.grpc.v2.ModelInferResponse;
 import dev.digitserve.protocol.grpc.v2.ModelMetadataRequest;
 import dev.digitserve.support.HttpTestClient;
+import dev.digitserve.support.Ports;
 import dev.digitserve.support.TestData;
 import dev.digitserve.support.TestImages;
 import dev.digitserve.support.TestModels;
@@ -51,7 +51,7 @@ import tools.jackson.databind.JsonNode;
 class EmbeddingsIT {
     private static final Path MODELS = TestModels.temporaryRepository("digitserve-embeddings",
             root -> TestModels.copyShipped(root, "cnn/1", "lasso/1"));
-    private static final int GRPC_PORT = freePort();
+    private static final int GRPC_PORT = Ports.free();
     private static final int WIDTH = 128;
     private static final int COUNT = 8;
 
@@ -76,14 +76,6 @@ class EmbeddingsIT {
     @AfterAll
     static void disconnect() throws InterruptedException {
         channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-    }
-
-    private static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 
     private HttpTestClient http() {

@@ -10,7 +10,6 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -32,6 +31,7 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
+import dev.digitserve.support.Ports;
 import dev.digitserve.support.TestModels;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -64,7 +64,7 @@ class GracefulShutdownIT {
     @Test
     void everyRequestSentWhileShuttingDownIsAnsweredAndEveryConnectionIsClosedByAnAnswer() throws Exception {
         Path models = TestModels.temporaryRepository("digitserve-shutdown", root -> TestModels.copyShipped(root, "cnn/1"));
-        int port = freePort();
+        int port = Ports.free();
         Path log = Path.of("target", "GracefulShutdownIT-server.log");
         server = new ProcessBuilder(javaCommand(), "-jar", jar().toString(),
                 "--server.port=" + port,
@@ -349,11 +349,5 @@ class GracefulShutdownIT {
 
     private static String javaCommand() {
         return Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
     }
 }

@@ -4,9 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.awaitility.Awaitility.await;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
@@ -42,6 +39,7 @@ import dev.digitserve.protocol.grpc.v2.ServerLiveRequest;
 import dev.digitserve.protocol.grpc.v2.ServerMetadataRequest;
 import dev.digitserve.protocol.grpc.v2.ServerReadyRequest;
 import dev.digitserve.support.HttpTestClient;
+import dev.digitserve.support.Ports;
 import dev.digitserve.support.TestModels;
 import dev.digitserve.support.V2;
 import io.grpc.Grpc;
@@ -82,7 +80,7 @@ class GrpcInferenceIT {
         TestModels.writeRowLasso(root, "doomed", 1);
         V2.writeTinyCnn(root, "tiny", 1);
     });
-    private static final int GRPC_PORT = freePort();
+    private static final int GRPC_PORT = Ports.free();
 
     private static ManagedChannel channel;
     private static GRPCInferenceServiceGrpc.GRPCInferenceServiceBlockingStub stub;
@@ -110,14 +108,6 @@ class GrpcInferenceIT {
     @AfterAll
     static void disconnect() throws InterruptedException {
         channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-    }
-
-    private static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 
     private static float[] row(int digit) {
