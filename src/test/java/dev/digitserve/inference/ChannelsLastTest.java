@@ -1,0 +1,131 @@
+package dev.digitserve.inference;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import java.util.List;
+import java.util.Random;
+
+import org.deeplearning4j.nn.conf.CNN2DFormat;
+import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.BatchNormalization;
+import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.nn.transferlearning.FineTuneConfiguration;
+import org.deeplearning4j.nn.transferlearning.TransferLearning;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.config.Adam;
+import org.nd4j.linalg.lossfunctions.LossFunctions;
+
+import dev.digitserve.training.CnnArchitecture;
+import dev.digitserve.training.CnnParameters;
+
+/**
+ * The channels-last serving copy computes what the channels-first network computes: for the seed architecture
+ * (random weights, so every weight matters), for a fine-tuned network with frozen layers and a new head, and in
+ * the embedding. A network it cannot convert is served as it is.
+ */
+class ChannelsLastTest {
+    private static final double TOLERANCE = 1e-5;
+
+    @BeforeAll
+    static void backend() {
+        NativeBackend.configure();
+    }
+
+    private static float[] images(int count, long seed) {
+        Random random = new Random(seed);
+        float[] pixels = new float[count * Images.PIXELS];
+        for (int i = 0; i < pixels.length; i++) {
+            pixels[i] = random.nextFloat() < 0.3f ? random.nextFloat() : 0f;
+        }
+        return pixels;
+    }
+
+    private static float[] original(MultiLayerNetwork network, float[] pixels, int count) {
+        try (INDArray input = Nd4j.create(pixels, new long[] {count, Images.PIXELS}, 'c')) {
+            return network.output(input, false).dup('c').data().asFloat();
+        }
+    }
+
+    private static void assertClose(float[] actual, float[] expected) {
+        assertThat(actual).hasSameSizeAs(expected);
+        for (int i = 0; i < expected.length; i++) {
+            assertThat((double) actual[i]).as("output %d", i).isCloseTo(expected[i], within(TOLERANCE));
+        }
+    }
+
+    @Test
+    void theSeedArchitectureIsConvertedAndGivesTheSameProbabilitiesAtEveryBatchSize() {
+        MultiLayerNetwork seed = CnnArchitecture.build(CnnParameters.reference());
+        ChannelsLast.Converted copy = ChannelsLast.of(seed).orElseThrow();
+        assertThat(((ConvolutionLayer) copy.network().getLayerWiseConfigurations().getConf(1).getLayer())
+                .getCnn2dDataFormat()).isEqualTo(CNN2DFormat.NHWC);
+        try (CnnEngine engine = new CnnEngine(seed)) {
+            for (int count : List.of(1, 7, 64)) {
+                float[] pixels = images(count, count);
+                assertClose(engine.predict(pixels, count), original(seed, pixels, count));
+            }
+            // the engine's own network stays the channels-first original that training and saving use
+            assertThat(((ConvolutionLayer) engine.network().getLayerWiseConfigurations().getConf(1).getLayer())
+                    .getCnn2dDataFormat()).isEqualTo(CNN2DFormat.NCHW);
+        }
+    }
+
+    @Test
+    void embeddingsFromTheCopyAreTheDenseLayersActivations() {
+        MultiLayerNetwork seed = CnnArchitecture.build(CnnParameters.reference());
+        try (CnnEngine engine = new CnnEngine(seed)) {
+            float[] pixels = images(5, 3);
+            InferenceEngine.Outputs outputs = engine.predictWithEmbeddings(pixels, 5);
+            try (INDArray input = Nd4j.create(pixels, new long[] {5, Images.PIXELS}, 'c')) {
+                float[] expected = seed.feedForwardToLayer(4, input, false).get(5).dup('c').data().asFloat();
+                assertClose(outputs.embeddings(), expected);
+            }
+            assertClose(outputs.classes(), original(seed, pixels, 5));
+        }
+    }
+
+    @Test
+    void aFineTunedNetworkWithFrozenLayersIsConvertedToo() {
+        MultiLayerNetwork seed = CnnArchitecture.build(CnnParameters.reference());
+        MultiLayerNetwork tuned = new TransferLearning.Builder(seed)
+                .fineTuneConfiguration(new FineTuneConfiguration.Builder().updater(new Adam(1e-3)).build())
+                .setFeatureExtractor(4)
+                .removeOutputLayer()
+                .addLayer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nIn(128).nOut(3)
+                        .activation(Activation.SOFTMAX).build())
+                .build();
+        assertThat(ChannelsLast.of(tuned)).isPresent();
+        try (CnnEngine engine = new CnnEngine(tuned)) {
+            float[] pixels = images(9, 5);
+            assertClose(engine.predict(pixels, 9), original(tuned, pixels, 9));
+        }
+    }
+
+    @Test
+    void aNetworkWithALayerItDoesNotKnowIsServedAsItIs() {
+        MultiLayerConfiguration configuration = new NeuralNetConfiguration.Builder().seed(3).list()
+                .layer(new ConvolutionLayer.Builder(3, 3).nOut(4).activation(Activation.RELU).build())
+                .layer(new BatchNormalization.Builder().build())
+                .layer(new SubsamplingLayer.Builder(SubsamplingLayer.PoolingType.MAX).kernelSize(2, 2).stride(2, 2).build())
+                .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(10).activation(Activation.SOFTMAX).build())
+                .setInputType(InputType.convolutionalFlat(28, 28, 1))
+                .build();
+        MultiLayerNetwork network = new MultiLayerNetwork(configuration);
+        network.init();
+        assertThat(ChannelsLast.of(network)).isEmpty();
+        try (CnnEngine engine = new CnnEngine(network)) {
+            float[] pixels = images(4, 9);
+            assertClose(engine.predict(pixels, 4), original(network, pixels, 4));
+        }
+    }
+}
