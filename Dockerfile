@@ -76,6 +76,7 @@ COPY --from=models /models/ ./models/
 COPY --from=build-cuda /workspace/extracted/application/ ./
 ENV OPENBLAS_CORETYPE=Haswell \
     OMP_WAIT_POLICY=PASSIVE \
+    OPENBLAS_THREAD_TIMEOUT=4 \
     DIGITSERVE_MODELS_DIR=/app/models \
     DIGITSERVE_LOG_FORMAT=ecs \
     JDK_JAVA_OPTIONS="-XX:MaxRAMPercentage=35 -XX:+ExitOnOutOfMemoryError -Djava.io.tmpdir=/tmp -Dorg.bytedeco.javacpp.cachedir=/var/cache/digitserve/javacpp -Dorg.bytedeco.javacpp.maxbytes=100% -Dorg.bytedeco.javacpp.maxphysicalbytes=250%"
@@ -103,6 +104,7 @@ COPY --from=models /models/ ./models/
 COPY --from=build-cpu /workspace/extracted/application/ ./
 ENV OPENBLAS_CORETYPE=Haswell \
     OMP_WAIT_POLICY=PASSIVE \
+    OPENBLAS_THREAD_TIMEOUT=4 \
     DIGITSERVE_MODELS_DIR=/app/models \
     DIGITSERVE_LOG_FORMAT=ecs \
     JDK_JAVA_OPTIONS="-XX:MaxRAMPercentage=35 -XX:+ExitOnOutOfMemoryError -Djava.io.tmpdir=/tmp -Dorg.bytedeco.javacpp.cachedir=/var/cache/digitserve/javacpp -Dorg.bytedeco.javacpp.maxbytes=100% -Dorg.bytedeco.javacpp.maxphysicalbytes=250%"

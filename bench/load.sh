@@ -13,6 +13,7 @@ PORT=18080
 URL="http://127.0.0.1:$PORT/api/v1/models/$MODEL/predict"
 export OPENBLAS_CORETYPE="${OPENBLAS_CORETYPE:-Haswell}"
 export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"   # idle OpenMP threads sleep instead of spinning
+export OPENBLAS_THREAD_TIMEOUT="${OPENBLAS_THREAD_TIMEOUT:-4}"   # OpenBLAS workers sleep after a product instead of spinning
 OUT=bench/results
 mkdir -p "$OUT"
 RUNS="$OUT/load-runs.jsonl"

@@ -26,6 +26,7 @@ OUT=bench/results
 mkdir -p "$OUT"
 export OPENBLAS_CORETYPE="${OPENBLAS_CORETYPE:-Haswell}"
 export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"
+export OPENBLAS_THREAD_TIMEOUT="${OPENBLAS_THREAD_TIMEOUT:-4}"   # OpenBLAS workers sleep after a product instead of spinning
 WORK=$(mktemp -d /tmp/digitserve-many.XXXXXX)
 SERVER=""
 cleanup() {
