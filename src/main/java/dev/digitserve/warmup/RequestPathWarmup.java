@@ -34,10 +34,13 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Warms the whole request path of every served model over real HTTP against the service's own port, once the
- * application is ready and listening: {@code rounds} rounds of v1 JSON and V2 infer requests at every configured
- * batch size, a v1 PNG body and a v1 multipart upload, the requests of a round in flight together. Until it
- * ends (every round sent, or {@code max-time} passed) the {@code warmup} health component, in the readiness
- * group, is DOWN. It runs on its own daemon thread, logs its duration and is reported in {@code /actuator/info}.
+ * application is ready and listening: at least {@code rounds} rounds of v1 JSON and V2 infer requests at every
+ * configured batch size, a v1 PNG body and a v1 multipart upload per model, and {@code concurrency} one-digit v1
+ * requests spread over the models, the
+ * requests of a round in flight together, and then (with {@code until-jit-quiet}) more rounds until the JIT has
+ * gone quiet. Until it ends (done, or {@code max-time} passed) the {@code warmup} health component, in the
+ * readiness group, is DOWN. It runs on its own daemon thread, logs its duration and is reported in
+ * {@code /actuator/info}.
  *
  * <p>Why over HTTP rather than calling the engine: the JIT compiles what runs, and cold are the parsing,
  * servlet, batching and serialisation code, not only the forward pass (which {@code ModelLoader} already warms).
@@ -48,6 +51,9 @@ public class RequestPathWarmup {
     private static final String SAMPLE = "openapi/example-seven.json";
     private static final int UPLOAD_IMAGES = 8;
     private static final String BOUNDARY = "digitserve-warmup-boundary";
+    /** The quiet rule: compiler threads busy less than a quarter of the last 2 s (see {@link JitActivity}). */
+    private static final Duration JIT_WINDOW = Duration.ofSeconds(2);
+    private static final double JIT_QUIET_SHARE = 0.25;
 
     private final ModelRegistry registry;
     private final WarmupProperties properties;
@@ -101,7 +107,9 @@ public class RequestPathWarmup {
             // lazily loaded models are not loaded for a warm-up: only those already in memory (the always-loaded ones)
             List<String> models = registry.loadedModels();
             List<Call> calls = calls(port, models, digit, png);
-            while (rounds < properties.rounds()) {
+            JitActivity jit = JitActivity.ofThisJvm(JIT_WINDOW.toNanos(), JIT_QUIET_SHARE);
+            jit.sample();
+            while (rounds < properties.rounds() || properties.untilJitQuiet() && !jit.quiet()) {
                 if (System.nanoTime() - deadline >= 0) {
                     end = WarmupReport.State.TIMED_OUT;
                     break;
@@ -128,6 +136,7 @@ public class RequestPathWarmup {
                     }
                 }
                 rounds++;
+                jit.sample();
                 report = new WarmupReport(WarmupReport.State.RUNNING, (System.nanoTime() - start) / 1_000_000,
                         rounds, requests, failures, properties.maxTime().toMillis());
             }
@@ -167,6 +176,12 @@ public class RequestPathWarmup {
             calls.add(new Call("v1 PNG " + model, post(v1, "image/png", png)));
             calls.add(new Call("v1 upload " + model + " x" + UPLOAD_IMAGES,
                     post(v1, "multipart/form-data; boundary=" + BOUNDARY, multipart(png, UPLOAD_IMAGES))));
+        }
+        // one-digit requests in flight together, spread over the models, as many clients would send them
+        for (int i = 0; i < properties.concurrency() && !models.isEmpty(); i++) {
+            String model = models.get(i % models.size());
+            calls.add(new Call("v1 JSON " + model + " x1, concurrent", post(base + "/api/v1/models/" + model + "/predict",
+                    "application/json", ("{\"instances\":[[" + pixels + "]]}").getBytes(StandardCharsets.UTF_8))));
         }
         return calls;
     }
