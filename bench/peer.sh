@@ -18,7 +18,7 @@ OUT=bench/results
 mkdir -p "$OUT"
 PY=/usr/bin/python3   # Debian's, where python3-torch lives
 if ! command -v hey >/dev/null || ! $PY -c 'import torch, fastapi, uvicorn' 2>/dev/null; then
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq hey python3-torch python3-fastapi python3-uvicorn
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq hey python3-torch python3-fastapi python3-uvicorn libopenblas0-pthread
 fi
 [ "${SKIP_BUILD:-0}" = 1 ] || ./mvnw -B -q -DskipTests package
 JAR=$(ls target/digitserve-*.jar | head -1)
@@ -96,7 +96,8 @@ warm "$URL"
 hey_run "digitserve mbs=1 (unbatched)" $SERVER "$URL" 64 "$SECS"
 kill $SERVER; wait $SERVER 2>/dev/null || true
 
-$PY bench/torch_service.py $PEER_PORT 1 > "$OUT/peer-fastapi.log" 2>&1 &
+# OpenBLAS on one thread: its pool otherwise fights PyTorch's OpenMP threads on every small product
+OPENBLAS_NUM_THREADS=1 $PY bench/torch_service.py $PEER_PORT 1 > "$OUT/peer-fastapi.log" 2>&1 &
 PEER=$!
 wait_ready "http://127.0.0.1:$PEER_PORT/ready" $PEER
 PURL="http://127.0.0.1:$PEER_PORT/predict"

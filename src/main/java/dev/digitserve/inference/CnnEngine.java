@@ -2,8 +2,11 @@ package dev.digitserve.inference;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
 import java.util.function.IntFunction;
 
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
@@ -20,8 +23,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The CNN as an {@link InferenceEngine}: one DL4J forward pass (inference mode, no dropout) per batch.
- * DL4J networks are not safe for concurrent use, so calls are serialised; one call already uses every
- * native thread. Predictions run on a channels-last copy of the network when it has one ({@link ChannelsLast}:
+ * DL4J networks are not safe for concurrent use, so each call runs on a replica of its own: with one replica
+ * (the default) calls are serialised, with {@code n} up to {@code n} run at once. Predictions run on a channels-last copy of the network when it has one ({@link ChannelsLast}:
  * about twice as fast with oneDNN), which is checked against the original when the engine is built;
  * {@link #network()} is always the original, channels-first network (for training and saving).
  *
@@ -35,24 +38,61 @@ public final class CnnEngine implements InferenceEngine {
     private static final double COPY_TOLERANCE = 1e-4;
 
     private final MultiLayerNetwork network;
-    /** What serves: the channels-last copy when there is one, otherwise {@link #network}. */
-    private final MultiLayerNetwork serving;
-    /** The shape {@link #serving} takes for a batch of the given size. */
+    /** What serves: channels-last copies when the network has one, otherwise {@link #network} (or clones of it). */
+    private final List<MultiLayerNetwork> replicas;
+    /** Replicas not in use by a call; a call takes one and gives it back. */
+    private final BlockingQueue<MultiLayerNetwork> idle;
+    /** The shape the replicas take for a batch of the given size. */
     private final IntFunction<long[]> inputShape;
+    private boolean closed;
     private final int classes;
     /** Index of the embedding layer, or -1. */
     private final int embeddingLayer;
     private final int embeddingSize;
 
+    /** One replica: calls are serialised. */
     public CnnEngine(MultiLayerNetwork network) {
+        this(network, 1);
+    }
+
+    /**
+     * {@code replicas} independent serving copies, so that as many calls (batches) may run at once, each on its
+     * own copy; more callers wait for a free one. On a machine whose native libraries run one thread per call
+     * ({@code OMP_NUM_THREADS=1}), two replicas keep two cores busy with two batches, which measured faster
+     * than one batch on two threads (seed CNN, batch 32-64, 2 cores: 7,851-8,000 vs 5,120-6,272 images/s).
+     */
+    public CnnEngine(MultiLayerNetwork network, int replicas) {
+        if (replicas < 1) {
+            throw new IllegalArgumentException("replicas must be positive, was " + replicas);
+        }
         this.network = network;
         // the output layer's width: 10 for the digit models, one per label for a fine-tuned one
         this.classes = (int) network.layerSize(network.getnLayers() - 1);
         this.embeddingLayer = embeddingLayer(network);
         this.embeddingSize = embeddingLayer < 0 ? 0 : (int) network.layerSize(embeddingLayer);
         ChannelsLast.Converted copy = ChannelsLast.of(network).filter(this::agrees).orElse(null);
-        this.serving = copy == null ? network : copy.network();
         this.inputShape = copy == null ? count -> new long[] {count, Images.PIXELS} : copy::inputShape;
+        List<MultiLayerNetwork> copies = new ArrayList<>();
+        copies.add(copy == null ? network : copy.network());
+        while (copies.size() < replicas) {
+            copies.add(copy == null ? network.clone() : ChannelsLast.of(network).orElseThrow().network());
+        }
+        this.replicas = List.copyOf(copies);
+        this.idle = new ArrayBlockingQueue<>(replicas, false, copies);
+    }
+
+    /** Independent serving copies: how many calls may run at once. */
+    public int replicas() {
+        return replicas.size();
+    }
+
+    private MultiLayerNetwork borrow() {
+        try {
+            return idle.take();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for a free replica", e);
+        }
     }
 
     /**
@@ -97,8 +137,13 @@ public final class CnnEngine implements InferenceEngine {
 
     /** Loads a DL4J ModelSerializer file (updater state is not needed for inference and is skipped). */
     public static CnnEngine load(Path modelFile) throws IOException {
+        return load(modelFile, 1);
+    }
+
+    /** As {@link #load(Path)}, with {@code replicas} serving copies (see {@link #CnnEngine(MultiLayerNetwork, int)}). */
+    public static CnnEngine load(Path modelFile, int replicas) throws IOException {
         NativeBackend.configure();
-        return new CnnEngine(ModelSerializer.restoreMultiLayerNetwork(modelFile.toFile(), false));
+        return new CnnEngine(ModelSerializer.restoreMultiLayerNetwork(modelFile.toFile(), false), replicas);
     }
 
     public MultiLayerNetwork network() {
@@ -106,15 +151,18 @@ public final class CnnEngine implements InferenceEngine {
     }
 
     @Override
-    public synchronized float[] predict(float[] pixels, int count) {
+    public float[] predict(float[] pixels, int count) {
         if (pixels.length != count * Images.PIXELS) {
             throw new IllegalArgumentException("expected " + count * Images.PIXELS + " pixels, got " + pixels.length);
         }
+        MultiLayerNetwork replica = borrow();
         try (INDArray input = Nd4j.create(pixels, inputShape.apply(count), 'c')) {
-            INDArray output = serving.output(input, false);
+            INDArray output = replica.output(input, false);
             float[] result = output.dup('c').data().asFloat();
             output.close();
             return result;
+        } finally {
+            idle.add(replica);
         }
     }
 
@@ -124,20 +172,23 @@ public final class CnnEngine implements InferenceEngine {
      * and at the output layer.
      */
     @Override
-    public synchronized Outputs predictWithEmbeddings(float[] pixels, int count) {
+    public Outputs predictWithEmbeddings(float[] pixels, int count) {
         if (embeddingLayer < 0) {
             throw new UnsupportedOperationException("this network has no dense layer before its output layer");
         }
         if (pixels.length != count * Images.PIXELS) {
             throw new IllegalArgumentException("expected " + count * Images.PIXELS + " pixels, got " + pixels.length);
         }
+        MultiLayerNetwork replica = borrow();
         try (INDArray input = Nd4j.create(pixels, inputShape.apply(count), 'c')) {
             int last = network.getnLayers() - 1;
             // element 0 is the input, element i + 1 the activation of layer i; no network state is kept
-            List<INDArray> activations = serving.feedForwardToLayer(last, input, false);
+            List<INDArray> activations = replica.feedForwardToLayer(last, input, false);
             float[] classOutputs = activations.get(last + 1).dup('c').data().asFloat();
             float[] embeddings = activations.get(embeddingLayer + 1).dup('c').data().asFloat();
             return new Outputs(classOutputs, embeddings);
+        } finally {
+            idle.add(replica);
         }
     }
 
@@ -156,10 +207,20 @@ public final class CnnEngine implements InferenceEngine {
         return ClassOutput.PROBABILITIES;
     }
 
+    /** Waits for running calls to give their replica back, then frees every copy; calling it again does nothing. */
     @Override
     public synchronized void close() {
-        if (serving != network) {
-            serving.close();
+        if (closed) {
+            return;
+        }
+        closed = true;
+        for (int i = 0; i < replicas.size(); i++) {
+            borrow();
+        }
+        for (MultiLayerNetwork replica : replicas) {
+            if (replica != network) {
+                replica.close();
+            }
         }
         network.close();
     }

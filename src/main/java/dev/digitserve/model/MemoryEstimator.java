@@ -25,7 +25,8 @@ import dev.digitserve.inference.Images;
  *   <li>Lasso kind: the folded 784 x classes weights and the biases, as floats.
  *   <li>CNN kind: DL4J's own memory report of the network configuration stored in {@code model.zip} (parameters,
  *       activations and working memory for inference at {@code maxBatchSize}, float), without reading the
- *       parameters; reports of identical configurations are computed once.
+ *       parameters, once per serving copy ({@code replicas}, one per batcher worker), plus the parameters once
+ *       more for the original network the engine keeps; reports of identical configurations are computed once.
  * </ul>
  * Both add the batcher's buffers for a full batch (input copy and outputs). The figure is an estimate for the
  * budget, not a measurement: JVM object headers and native allocator slack are not in it.
@@ -36,12 +37,22 @@ final class MemoryEstimator {
     private final Map<String, Long> cnnReports = new ConcurrentHashMap<>();
 
     /** @throws IOException when the weights cannot be read well enough to estimate (the load would fail too) */
-    long estimate(ModelKind kind, Path weights, int classes, int maxBatchSize) throws IOException {
+    long estimate(ModelKind kind, Path weights, int classes, int maxBatchSize, int replicas) throws IOException {
         long buffers = 2L * maxBatchSize * (Images.PIXELS + classes) * FLOAT;
         return switch (kind) {
             case LASSO -> (long) (Images.PIXELS + 1) * classes * FLOAT + buffers;
-            case CNN -> cnn(weights, maxBatchSize) + buffers;
+            case CNN -> replicas * cnn(weights, maxBatchSize) + coefficientBytes(weights) + buffers;
         };
+    }
+
+    private static long coefficientBytes(Path modelZip) throws IOException {
+        try (ZipFile zip = new ZipFile(modelZip.toFile())) {
+            ZipEntry params = zip.getEntry("coefficients.bin");
+            if (params == null) {
+                throw new IOException("not a DL4J model file");
+            }
+            return params.getSize();
+        }
     }
 
     private long cnn(Path modelZip, int maxBatchSize) throws IOException {

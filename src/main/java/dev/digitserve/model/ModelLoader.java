@@ -29,7 +29,8 @@ final class ModelLoader {
     record Loaded(ModelCard card, ModelKind kind, InferenceEngine engine) {
     }
 
-    Loaded load(String name, int version) {
+    /** @param replicas serving copies for a CNN (how many batches may run at once); other kinds ignore it */
+    Loaded load(String name, int version, int replicas) {
         Path dir = repository.versionDirectory(name, version);
         ModelCard card = readCard(name, version, dir);
         ModelKind kind;
@@ -46,7 +47,7 @@ final class ModelLoader {
         if (!Files.isRegularFile(weights)) {
             throw new ModelLoadException("missing " + kind.weightsFile());
         }
-        InferenceEngine engine = openEngine(kind, weights);
+        InferenceEngine engine = openEngine(kind, weights, replicas);
         if (engine.classes() != card.labelsOrDigits().size()) {
             int classes = engine.classes();
             engine.close();
@@ -73,10 +74,10 @@ final class ModelLoader {
         }
     }
 
-    private InferenceEngine openEngine(ModelKind kind, Path weights) {
+    private InferenceEngine openEngine(ModelKind kind, Path weights, int replicas) {
         try {
             return switch (kind) {
-                case CNN -> CnnEngine.load(weights);
+                case CNN -> CnnEngine.load(weights, replicas);
                 case LASSO -> new LinearEngine(json.readValue(weights.toFile(), LassoPipeline.class).fold());
             };
         } catch (IOException | RuntimeException e) {

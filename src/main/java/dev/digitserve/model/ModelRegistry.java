@@ -570,7 +570,8 @@ public class ModelRegistry implements AutoCloseable {
         TreeMap<Integer, String> failed = new TreeMap<>(entry.failed());
         long started = System.nanoTime();
         try {
-            ModelLoader.Loaded result = loader.load(entry.name(), version);
+            // one serving copy per batcher worker, so that every worker's batch runs at once
+            ModelLoader.Loaded result = loader.load(entry.name(), version, settings(entry.name()).workers());
             Scanned known = entry.scanned().get(version);
             long bytes = known != null ? known.estimatedBytes() : estimate(entry.name(), version, result);
             DynamicBatcher batcher = batcher(entry.name(), version, result.engine());
@@ -596,7 +597,8 @@ public class ModelRegistry implements AutoCloseable {
     private long estimate(String name, int version, ModelLoader.Loaded result) {
         try {
             return estimator.estimate(result.kind(), repository.versionDirectory(name, version)
-                    .resolve(result.kind().weightsFile()), result.engine().classes(), settings(name).maxBatchSize());
+                    .resolve(result.kind().weightsFile()), result.engine().classes(), settings(name).maxBatchSize(),
+                    settings(name).workers());
         } catch (IOException e) {
             return 0; // loaded fine, so only the estimate is missing; eager loading does not budget
         }
@@ -617,7 +619,8 @@ public class ModelRegistry implements AutoCloseable {
                         + card.version() + ", but it sits in " + entry.name() + "/" + version);
             }
             long bytes = estimator.estimate(kind, repository.versionDirectory(entry.name(), version)
-                    .resolve(kind.weightsFile()), card.labelsOrDigits().size(), settings(entry.name()).maxBatchSize());
+                    .resolve(kind.weightsFile()), card.labelsOrDigits().size(), settings(entry.name()).maxBatchSize(),
+                    settings(entry.name()).workers());
             scannedVersions.put(version, new Scanned(card, kind, bytes));
         } catch (IOException | IllegalArgumentException e) {
             String reason = e instanceof java.nio.file.NoSuchFileException ? "missing model files" : e.getMessage();

@@ -41,21 +41,25 @@ public final class EngineBenchmark {
         Path modelsDir = Path.of(args.length > 1 ? args[1] : "models");
         int trainIterations = Integer.parseInt(System.getProperty("bench.train-iterations", "120"));
         boolean engineOnly = Boolean.getBoolean("bench.engine-only");
+        // replicas > 1: as many threads call the engine at once, each on its own serving copy (run the JVM with
+        // OMP_NUM_THREADS=1 so that each copy has one core)
+        int replicas = Integer.getInteger("bench.replicas", 1);
         NativeBackend.Info backend = NativeBackend.configure();
         MnistDataset train = Mnist.train(dataDir);
         MnistDataset test = Mnist.test(dataDir);
         Map<String, Object> results = new LinkedHashMap<>();
         results.put("backend", backend.describe());
         results.put("openblasCoretype", String.valueOf(System.getenv("OPENBLAS_CORETYPE")));
+        results.put("replicas", replicas);
 
         if (!engineOnly) {
             results.put("cnnTrainSecondsPerEpoch", cnnTrainingSecondsPerEpoch(train, trainIterations));
         }
 
         Map<String, Double> cnnInference = new LinkedHashMap<>();
-        try (CnnEngine cnn = CnnEngine.load(modelsDir.resolve("cnn/1/model.zip"))) {
+        try (CnnEngine cnn = CnnEngine.load(modelsDir.resolve("cnn/1/model.zip"), replicas)) {
             for (int batch : new int[] {1, 8, 32, 64, 128, 512}) {
-                cnnInference.put(Integer.toString(batch), imagesPerSecond(cnn, test, batch));
+                cnnInference.put(Integer.toString(batch), imagesPerSecond(cnn, test, batch, replicas));
             }
         }
         results.put("cnnInferenceImagesPerSecond", cnnInference);
@@ -70,7 +74,7 @@ public final class EngineBenchmark {
         Map<String, Double> lassoInference = new LinkedHashMap<>();
         try (LinearEngine lasso = new LinearEngine(pipeline.fold())) {
             for (int batch : new int[] {1, 10_000}) {
-                lassoInference.put(Integer.toString(batch), imagesPerSecond(lasso, test, batch));
+                lassoInference.put(Integer.toString(batch), imagesPerSecond(lasso, test, batch, 1));
             }
         }
         results.put("lassoInferenceImagesPerSecond", lassoInference);
@@ -108,7 +112,8 @@ public final class EngineBenchmark {
         return train.count() / imagesPerSecond;
     }
 
-    private static double imagesPerSecond(InferenceEngine engine, MnistDataset test, int batch) {
+    /** Median over rounds of the images/s that {@code callers} threads calling the engine at once reach. */
+    private static double imagesPerSecond(InferenceEngine engine, MnistDataset test, int batch, int callers) {
         float[] pixels = test.floats(0, Math.min(batch, test.count()));
         int count = pixels.length / 784;
         for (int i = 0; i < 3; i++) {
@@ -117,12 +122,27 @@ public final class EngineBenchmark {
         double[] rounds = new double[ROUNDS];
         for (int r = 0; r < ROUNDS; r++) {
             long started = System.nanoTime();
-            long images = 0;
-            while (System.nanoTime() - started < ROUND_SECONDS * 1e9) {
-                engine.predict(pixels, count);
-                images += count;
+            long end = started + (long) (ROUND_SECONDS * 1e9);
+            java.util.concurrent.atomic.AtomicLong images = new java.util.concurrent.atomic.AtomicLong();
+            Thread[] threads = new Thread[callers];
+            for (int t = 0; t < callers; t++) {
+                threads[t] = new Thread(() -> {
+                    while (System.nanoTime() < end) {
+                        engine.predict(pixels, count);
+                        images.addAndGet(count);
+                    }
+                });
+                threads[t].start();
             }
-            rounds[r] = images / ((System.nanoTime() - started) / 1e9);
+            for (Thread thread : threads) {
+                try {
+                    thread.join();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException(e);
+                }
+            }
+            rounds[r] = images.get() / ((System.nanoTime() - started) / 1e9);
         }
         Arrays.sort(rounds);
         return rounds[ROUNDS / 2];
@@ -137,7 +157,8 @@ public final class EngineBenchmark {
                     results.get("cnnTrainSecondsPerEpoch"));
         }
         ((Map<String, Double>) results.get("cnnInferenceImagesPerSecond")).forEach((batch, rate) ->
-                System.out.printf(Locale.ROOT, "%-40s %12.0f%n", "CNN inference, images/s, batch " + batch, rate));
+                System.out.printf(Locale.ROOT, "%-40s %12.0f%n", "CNN inference" + (((Integer) results.get("replicas")) > 1
+                        ? " (" + results.get("replicas") + " replicas)" : "") + ", images/s, batch " + batch, rate));
         if (results.containsKey("lassoFitSeconds")) {
             System.out.printf(Locale.ROOT, "%-40s %12.2f%n", "Lasso fit, s (60k images)", results.get("lassoFitSeconds"));
             ((Map<String, Double>) results.get("lassoInferenceImagesPerSecond")).forEach((batch, rate) ->

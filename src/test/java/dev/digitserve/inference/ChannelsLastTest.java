@@ -31,7 +31,7 @@ import dev.digitserve.training.CnnParameters;
 /**
  * The channels-last serving copy computes what the channels-first network computes: for the seed architecture
  * (random weights, so every weight matters), for a fine-tuned network with frozen layers and a new head, and in
- * the embedding. A network it cannot convert is served as it is.
+ * the embedding. A network it cannot convert is served as it is. Replicas answer concurrent callers correctly.
  */
 class ChannelsLastTest {
     private static final double TOLERANCE = 1e-5;
@@ -126,6 +126,29 @@ class ChannelsLastTest {
         try (CnnEngine engine = new CnnEngine(network)) {
             float[] pixels = images(4, 9);
             assertClose(engine.predict(pixels, 4), original(network, pixels, 4));
+        }
+    }
+
+    @Test
+    void replicasServeCallersAtOnceWithTheSameResults() throws Exception {
+        MultiLayerNetwork seed = CnnArchitecture.build(CnnParameters.reference());
+        float[] pixels = images(16, 21);
+        float[] expected = original(seed, pixels, 16);
+        try (CnnEngine engine = new CnnEngine(seed, 2)) {
+            assertThat(engine.replicas()).isEqualTo(2);
+            java.util.concurrent.ExecutorService callers = java.util.concurrent.Executors.newFixedThreadPool(4);
+            try {
+                List<java.util.concurrent.Future<float[]>> results = new java.util.ArrayList<>();
+                for (int i = 0; i < 40; i++) {
+                    results.add(callers.submit(() -> engine.predict(pixels, 16)));
+                }
+                for (java.util.concurrent.Future<float[]> result : results) {
+                    // a network shared by two threads at once would mix their activations
+                    assertClose(result.get(), expected);
+                }
+            } finally {
+                callers.shutdown();
+            }
         }
     }
 }

@@ -47,9 +47,12 @@ import tools.jackson.databind.JsonNode;
         // a batcher whose full batch would take 400 MB: its version can never fit the budget
         "digitserve.models.overrides.huge.batching.max-batch-size=65536",
         "digitserve.security.api-keys=lazy-test-key",
-        "digitserve.models.poll-interval=1h"})
+        "digitserve.models.poll-interval=1h",
+        // the budget arithmetic below counts one serving copy per worker
+        "digitserve.batching.workers=" + LazyLoadingIT.WORKERS})
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class LazyLoadingIT {
+    static final int WORKERS = 2;
     private static final String KEY = "lazy-test-key";
     private static final List<String> LASSOS = List.of("tiny-a", "tiny-b", "tiny-c", "tiny-d", "pinned", "huge");
 
@@ -68,8 +71,8 @@ class LazyLoadingIT {
     static {
         try {
             MemoryEstimator estimator = new MemoryEstimator();
-            LASSO_BYTES = estimator.estimate(ModelKind.LASSO, MODELS.resolve("tiny-a/1/weights.json"), 10, 64);
-            CNN_BYTES = estimator.estimate(ModelKind.CNN, MODELS.resolve("cnn/1/model.zip"), 10, 64);
+            LASSO_BYTES = estimator.estimate(ModelKind.LASSO, MODELS.resolve("tiny-a/1/weights.json"), 10, 64, WORKERS);
+            CNN_BYTES = estimator.estimate(ModelKind.CNN, MODELS.resolve("cnn/1/model.zip"), 10, 64, WORKERS);
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
