@@ -3,6 +3,7 @@ package dev.digitserve.inference;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -36,6 +37,12 @@ public final class CnnEngine implements InferenceEngine {
     private static final Logger log = LoggerFactory.getLogger(CnnEngine.class);
     /** Largest difference allowed between the channels-last copy's outputs and the original's. */
     private static final double COPY_TOLERANCE = 1e-4;
+    /**
+     * The most images one forward pass takes; a larger batch runs as consecutive passes of this size. Why: past it
+     * the activations outgrow the caches and DL4J's workspaces, and images/s falls (seed CNN, one session:
+     * 6,207 at 64, 5,764 at 128, 2,948 at 512), so chunks keep large batches at the best rate.
+     */
+    static final int MAX_PASS = 64;
 
     private final MultiLayerNetwork network;
     /** What serves: channels-last copies when the network has one, otherwise {@link #network} (or clones of it). */
@@ -156,14 +163,27 @@ public final class CnnEngine implements InferenceEngine {
             throw new IllegalArgumentException("expected " + count * Images.PIXELS + " pixels, got " + pixels.length);
         }
         MultiLayerNetwork replica = borrow();
-        try (INDArray input = Nd4j.create(pixels, inputShape.apply(count), 'c')) {
-            INDArray output = replica.output(input, false);
-            float[] result = output.dup('c').data().asFloat();
-            output.close();
+        try {
+            float[] result = new float[count * classes];
+            for (int first = 0; first < count; first += MAX_PASS) {
+                int images = Math.min(MAX_PASS, count - first);
+                try (INDArray input = input(pixels, first, images)) {
+                    INDArray output = replica.output(input, false);
+                    System.arraycopy(output.dup('c').data().asFloat(), 0, result, first * classes, images * classes);
+                    output.close();
+                }
+            }
             return result;
         } finally {
             idle.add(replica);
         }
+    }
+
+    /** Images {@code first .. first + images - 1} in the shape the replicas take (a copy: ND4J owns its buffer). */
+    private INDArray input(float[] pixels, int first, int images) {
+        float[] chunk = first == 0 && images * Images.PIXELS == pixels.length ? pixels
+                : Arrays.copyOfRange(pixels, first * Images.PIXELS, (first + images) * Images.PIXELS);
+        return Nd4j.create(chunk, inputShape.apply(images), 'c');
     }
 
     /**
@@ -180,12 +200,21 @@ public final class CnnEngine implements InferenceEngine {
             throw new IllegalArgumentException("expected " + count * Images.PIXELS + " pixels, got " + pixels.length);
         }
         MultiLayerNetwork replica = borrow();
-        try (INDArray input = Nd4j.create(pixels, inputShape.apply(count), 'c')) {
+        try {
             int last = network.getnLayers() - 1;
-            // element 0 is the input, element i + 1 the activation of layer i; no network state is kept
-            List<INDArray> activations = replica.feedForwardToLayer(last, input, false);
-            float[] classOutputs = activations.get(last + 1).dup('c').data().asFloat();
-            float[] embeddings = activations.get(embeddingLayer + 1).dup('c').data().asFloat();
+            float[] classOutputs = new float[count * classes];
+            float[] embeddings = new float[count * embeddingSize];
+            for (int first = 0; first < count; first += MAX_PASS) {
+                int images = Math.min(MAX_PASS, count - first);
+                try (INDArray input = input(pixels, first, images)) {
+                    // element 0 is the input, element i + 1 the activation of layer i; no network state is kept
+                    List<INDArray> activations = replica.feedForwardToLayer(last, input, false);
+                    System.arraycopy(activations.get(last + 1).dup('c').data().asFloat(), 0, classOutputs,
+                            first * classes, images * classes);
+                    System.arraycopy(activations.get(embeddingLayer + 1).dup('c').data().asFloat(), 0, embeddings,
+                            first * embeddingSize, images * embeddingSize);
+                }
+            }
             return new Outputs(classOutputs, embeddings);
         } finally {
             idle.add(replica);
