@@ -116,7 +116,10 @@ public final class EngineBenchmark {
     private static double imagesPerSecond(InferenceEngine engine, MnistDataset test, int batch, int callers) {
         float[] pixels = test.floats(0, Math.min(batch, test.count()));
         int count = pixels.length / 784;
-        for (int i = 0; i < 3; i++) {
+        // a second of calls first: the JIT compiles DL4J's Java side of a forward pass only after many calls,
+        // and 3 calls left batch 1 (the first size measured) a third slower than a warmed run
+        long warm = System.nanoTime() + 1_000_000_000L;
+        while (System.nanoTime() < warm) {
             engine.predict(pixels, count);
         }
         double[] rounds = new double[ROUNDS];
