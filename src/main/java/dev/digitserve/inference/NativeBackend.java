@@ -19,7 +19,8 @@ import org.slf4j.LoggerFactory;
  * {@code -Dorg.eclipse.deeplearning4j.helpers.disable=true}.
  *
  * <p>Environment variables the native libraries read at load time ({@code OMP_WAIT_POLICY=PASSIVE},
- * {@code OPENBLAS_CORETYPE}, {@code OMP_NUM_THREADS}) must be set by whoever starts the JVM; a missing one is
+ * {@code OPENBLAS_THREAD_TIMEOUT=4}, {@code OPENBLAS_CORETYPE}, {@code OMP_NUM_THREADS}) must be set by
+ * whoever starts the JVM; a missing one is
  * logged as a warning here.
  */
 public final class NativeBackend {
@@ -67,6 +68,7 @@ public final class NativeBackend {
                         Integer.parseInt(String.valueOf(environment.getOrDefault("omp.threads", "0"))));
                 log.info(info.describe());
                 warnIfUnset("OMP_WAIT_POLICY", "PASSIVE", "idle OpenMP threads spin between batches");
+                warnIfUnset("OPENBLAS_THREAD_TIMEOUT", "4", "OpenBLAS's worker thread spins after every matrix product");
                 warnIfUnset("OPENBLAS_CORETYPE", "Haswell", "OpenBLAS may mistake this CPU for an SSE-only one");
                 if (!info.oneDnn() && "CPU".equalsIgnoreCase(backend)) {
                     log.warn("oneDNN is not active: convolutions run on DL4J's slow built-in path");
