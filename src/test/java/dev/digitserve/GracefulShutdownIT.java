@@ -73,7 +73,9 @@ class GracefulShutdownIT {
                 // land in the kernel's accept queue just as the listener closes, and such a connection is reset
                 // with its request unread: the one case no server can answer. Unlimited keep-alive keeps that
                 // unrelated race out of this test, so that every reconnect here is one the drain asked for.
-                "--server.tomcat.max-keep-alive-requests=-1")
+                "--server.tomcat.max-keep-alive-requests=-1",
+                // the fixed warm-up rounds still run; waiting for the JIT to go quiet (~40 s) adds nothing here
+                "--digitserve.warmup.until-jit-quiet=false")
                 .redirectErrorStream(true).redirectOutput(log.toFile()).start();
         assertThat(server.supportsNormalTermination()).as("Process.destroy() sends SIGTERM").isTrue();
         awaitReady(port, log);
