@@ -5,7 +5,7 @@
 # p99 and CPU per request, CPU over 2 s starting 2 s after load; for digitserve also the first 6 s at 64
 # clients right after readiness against the warmed figure. CPU comes from /proc/<pid>/stat (utime+stime).
 # Run it under the shared lock:  flock /tmp/digitserve-build.lock bench/peer.sh
-# Env: WARMUP_ROUNDS (default: the application's), SECS (default 6), SKIP_BUILD=1.
+# Env: WARMUP_ROUNDS (default: the application's), SECS (default 6), SKIP_BUILD=1, JAVA (the java to run the jar with).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export OPENBLAS_CORETYPE="${OPENBLAS_CORETYPE:-Haswell}"
@@ -74,7 +74,7 @@ start_digitserve() {  # max-batch-size
   if [ -n "${WARMUP_ROUNDS:-}" ]; then
     if [ "$WARMUP_ROUNDS" = 0 ]; then extra+=(--digitserve.warmup.enabled=false); else extra+=(--digitserve.warmup.rounds="$WARMUP_ROUNDS"); fi
   fi
-  OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}" java -jar "$JAR" --server.port=$PORT --digitserve.batching.max-batch-size="$1" \
+  OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}" "${JAVA:-java}" -jar "$JAR" --server.port=$PORT --digitserve.batching.max-batch-size="$1" \
       --digitserve.batching.queue-capacity=8192 --logging.level.root=WARN \
       --logging.level.dev.digitserve.warmup=INFO "${extra[@]}" > "$OUT/peer-server-mbs$1.log" 2>&1 &
   SERVER=$!
