@@ -25,9 +25,10 @@ import org.slf4j.LoggerFactory;
 /**
  * The CNN as an {@link InferenceEngine}: one DL4J forward pass (inference mode, no dropout) per batch.
  * DL4J networks are not safe for concurrent use, so each call runs on a replica of its own: with one replica
- * (the default) calls are serialised, with {@code n} up to {@code n} run at once. Predictions run on a channels-last copy of the network when it has one ({@link ChannelsLast}:
- * about twice as fast with oneDNN), which is checked against the original when the engine is built;
- * {@link #network()} is always the original, channels-first network (for training and saving).
+ * (the default) calls are serialised, with {@code n} up to {@code n} run at once. Predictions run on a
+ * channels-last copy of the network when it has one ({@link ChannelsLast}: about twice as fast with oneDNN),
+ * which is checked against the original when the engine is built; {@link #network()} is always the original,
+ * channels-first network (for training and saving).
  *
  * <p>The embedding is the activation of the last dense layer before the output layer (the seed architecture's
  * 128 relu units, also in fine-tuned networks, whose frozen or retrained copy of it keeps its place). A network
@@ -79,10 +80,10 @@ public final class CnnEngine implements InferenceEngine {
         this.embeddingSize = embeddingLayer < 0 ? 0 : (int) network.layerSize(embeddingLayer);
         ChannelsLast.Converted copy = ChannelsLast.of(network).filter(this::agrees).orElse(null);
         this.inputShape = copy == null ? count -> new long[] {count, Images.PIXELS} : copy::inputShape;
-        List<MultiLayerNetwork> copies = new ArrayList<>();
-        copies.add(copy == null ? network : copy.network());
+        MultiLayerNetwork first = copy == null ? network : copy.network();
+        List<MultiLayerNetwork> copies = new ArrayList<>(List.of(first));
         while (copies.size() < replicas) {
-            copies.add(copy == null ? network.clone() : ChannelsLast.of(network).orElseThrow().network());
+            copies.add(first.clone());
         }
         this.replicas = List.copyOf(copies);
         this.idle = new ArrayBlockingQueue<>(replicas, false, copies);
@@ -159,31 +160,13 @@ public final class CnnEngine implements InferenceEngine {
 
     @Override
     public float[] predict(float[] pixels, int count) {
-        if (pixels.length != count * Images.PIXELS) {
-            throw new IllegalArgumentException("expected " + count * Images.PIXELS + " pixels, got " + pixels.length);
-        }
-        MultiLayerNetwork replica = borrow();
-        try {
-            float[] result = new float[count * classes];
-            for (int first = 0; first < count; first += MAX_PASS) {
-                int images = Math.min(MAX_PASS, count - first);
-                try (INDArray input = input(pixels, first, images)) {
-                    INDArray output = replica.output(input, false);
-                    System.arraycopy(output.dup('c').data().asFloat(), 0, result, first * classes, images * classes);
-                    output.close();
-                }
-            }
-            return result;
-        } finally {
-            idle.add(replica);
-        }
-    }
-
-    /** Images {@code first .. first + images - 1} in the shape the replicas take (a copy: ND4J owns its buffer). */
-    private INDArray input(float[] pixels, int first, int images) {
-        float[] chunk = first == 0 && images * Images.PIXELS == pixels.length ? pixels
-                : Arrays.copyOfRange(pixels, first * Images.PIXELS, (first + images) * Images.PIXELS);
-        return Nd4j.create(chunk, inputShape.apply(images), 'c');
+        float[] result = new float[count * classes];
+        inPasses(pixels, count, (replica, input, first, images) -> {
+            INDArray output = replica.output(input, false);
+            System.arraycopy(output.dup('c').data().asFloat(), 0, result, first * classes, images * classes);
+            output.close();
+        });
+        return result;
     }
 
     /**
@@ -196,29 +179,48 @@ public final class CnnEngine implements InferenceEngine {
         if (embeddingLayer < 0) {
             throw new UnsupportedOperationException("this network has no dense layer before its output layer");
         }
+        int last = network.getnLayers() - 1;
+        float[] classOutputs = new float[count * classes];
+        float[] embeddings = new float[count * embeddingSize];
+        inPasses(pixels, count, (replica, input, first, images) -> {
+            // element 0 is the input, element i + 1 the activation of layer i; no network state is kept
+            List<INDArray> activations = replica.feedForwardToLayer(last, input, false);
+            System.arraycopy(activations.get(last + 1).dup('c').data().asFloat(), 0, classOutputs,
+                    first * classes, images * classes);
+            System.arraycopy(activations.get(embeddingLayer + 1).dup('c').data().asFloat(), 0, embeddings,
+                    first * embeddingSize, images * embeddingSize);
+        });
+        return new Outputs(classOutputs, embeddings);
+    }
+
+    /** One forward pass over images {@code first .. first + images - 1}, given in the replicas' input shape. */
+    private interface Pass {
+        void run(MultiLayerNetwork replica, INDArray input, int first, int images);
+    }
+
+    /** Checks the pixel count, borrows a replica and runs {@code pass} over the images, at most {@link #MAX_PASS} at a time. */
+    private void inPasses(float[] pixels, int count, Pass pass) {
         if (pixels.length != count * Images.PIXELS) {
             throw new IllegalArgumentException("expected " + count * Images.PIXELS + " pixels, got " + pixels.length);
         }
         MultiLayerNetwork replica = borrow();
         try {
-            int last = network.getnLayers() - 1;
-            float[] classOutputs = new float[count * classes];
-            float[] embeddings = new float[count * embeddingSize];
             for (int first = 0; first < count; first += MAX_PASS) {
                 int images = Math.min(MAX_PASS, count - first);
                 try (INDArray input = input(pixels, first, images)) {
-                    // element 0 is the input, element i + 1 the activation of layer i; no network state is kept
-                    List<INDArray> activations = replica.feedForwardToLayer(last, input, false);
-                    System.arraycopy(activations.get(last + 1).dup('c').data().asFloat(), 0, classOutputs,
-                            first * classes, images * classes);
-                    System.arraycopy(activations.get(embeddingLayer + 1).dup('c').data().asFloat(), 0, embeddings,
-                            first * embeddingSize, images * embeddingSize);
+                    pass.run(replica, input, first, images);
                 }
             }
-            return new Outputs(classOutputs, embeddings);
         } finally {
             idle.add(replica);
         }
+    }
+
+    /** Images {@code first .. first + images - 1} in the shape the replicas take (a copy: ND4J owns its buffer). */
+    private INDArray input(float[] pixels, int first, int images) {
+        float[] chunk = first == 0 && images * Images.PIXELS == pixels.length ? pixels
+                : Arrays.copyOfRange(pixels, first * Images.PIXELS, (first + images) * Images.PIXELS);
+        return Nd4j.create(chunk, inputShape.apply(images), 'c');
     }
 
     @Override
