@@ -41,21 +41,12 @@ final class MemoryEstimator {
         long buffers = 2L * maxBatchSize * (Images.PIXELS + classes) * FLOAT;
         return switch (kind) {
             case LASSO -> (long) (Images.PIXELS + 1) * classes * FLOAT + buffers;
-            case CNN -> replicas * cnn(weights, maxBatchSize) + coefficientBytes(weights) + buffers;
+            case CNN -> cnn(weights, maxBatchSize, replicas) + buffers;
         };
     }
 
-    private static long coefficientBytes(Path modelZip) throws IOException {
-        try (ZipFile zip = new ZipFile(modelZip.toFile())) {
-            ZipEntry params = zip.getEntry("coefficients.bin");
-            if (params == null) {
-                throw new IOException("not a DL4J model file");
-            }
-            return params.getSize();
-        }
-    }
-
-    private long cnn(Path modelZip, int maxBatchSize) throws IOException {
+    /** {@code replicas} serving copies by DL4J's report, plus the original network's parameters. */
+    private long cnn(Path modelZip, int maxBatchSize, int replicas) throws IOException {
         String configuration;
         long coefficients;
         try (ZipFile zip = new ZipFile(modelZip.toFile())) {
@@ -69,6 +60,11 @@ final class MemoryEstimator {
                 configuration = new String(in.readAllBytes(), StandardCharsets.UTF_8);
             }
         }
+        return replicas * reportBytes(configuration, coefficients, maxBatchSize) + coefficients;
+    }
+
+    /** One serving copy: DL4J's memory report for inference at {@code maxBatchSize}, computed once per configuration. */
+    private long reportBytes(String configuration, long coefficients, int maxBatchSize) {
         String key = maxBatchSize + "\n" + configuration;
         Long cached = cnnReports.get(key);
         if (cached != null) {

@@ -595,10 +595,11 @@ public class ModelRegistry implements AutoCloseable {
     }
 
     private long estimate(String name, int version, ModelLoader.Loaded result) {
+        BatchingSettings settings = settings(name);
         try {
             return estimator.estimate(result.kind(), repository.versionDirectory(name, version)
-                    .resolve(result.kind().weightsFile()), result.engine().classes(), settings(name).maxBatchSize(),
-                    settings(name).workers());
+                    .resolve(result.kind().weightsFile()), result.engine().classes(), settings.maxBatchSize(),
+                    settings.workers());
         } catch (IOException e) {
             return 0; // loaded fine, so only the estimate is missing; eager loading does not budget
         }
@@ -618,9 +619,10 @@ public class ModelRegistry implements AutoCloseable {
                 throw new IllegalArgumentException("model.json describes " + card.name() + " version "
                         + card.version() + ", but it sits in " + entry.name() + "/" + version);
             }
+            BatchingSettings settings = settings(entry.name());
             long bytes = estimator.estimate(kind, repository.versionDirectory(entry.name(), version)
-                    .resolve(kind.weightsFile()), card.labelsOrDigits().size(), settings(entry.name()).maxBatchSize(),
-                    settings(entry.name()).workers());
+                    .resolve(kind.weightsFile()), card.labelsOrDigits().size(), settings.maxBatchSize(),
+                    settings.workers());
             scannedVersions.put(version, new Scanned(card, kind, bytes));
         } catch (IOException | IllegalArgumentException e) {
             String reason = e instanceof java.nio.file.NoSuchFileException ? "missing model files" : e.getMessage();
