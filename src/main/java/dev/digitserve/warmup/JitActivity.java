@@ -59,8 +59,11 @@ final class JitActivity {
 
     /** True once the samples span a whole window and compilation took less than {@code share} of it. */
     boolean quiet() {
+        if (windowNanos == 0) {
+            return true; // nothing to watch: the JVM does not report compilation time
+        }
         if (samples.size() < 2) {
-            return windowNanos == 0;
+            return false;
         }
         long[] oldest = samples.getFirst();
         long[] newest = samples.getLast();

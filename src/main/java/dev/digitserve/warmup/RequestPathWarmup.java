@@ -36,9 +36,8 @@ import tools.jackson.databind.json.JsonMapper;
  * Warms the whole request path of every served model over real HTTP against the service's own port, once the
  * application is ready and listening: at least {@code rounds} rounds of v1 JSON and V2 infer requests at every
  * configured batch size, a v1 PNG body and a v1 multipart upload per model, and {@code concurrency} one-digit v1
- * requests spread over the models, the
- * requests of a round in flight together, and then (with {@code until-jit-quiet}) more rounds until the JIT has
- * gone quiet. Until it ends (done, or {@code max-time} passed) the {@code warmup} health component, in the
+ * requests spread over the models, the requests of a round in flight together; then (with
+ * {@code until-jit-quiet}) more rounds until the JIT has gone quiet. Until it ends (done, or {@code max-time} passed) the {@code warmup} health component, in the
  * readiness group, is DOWN. It runs on its own daemon thread, logs its duration and is reported in
  * {@code /actuator/info}.
  *
