@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import java.util.List;
-import java.util.Random;
 
 import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
@@ -25,6 +24,7 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 
+import dev.digitserve.support.TestImages;
 import dev.digitserve.training.CnnArchitecture;
 import dev.digitserve.training.CnnParameters;
 
@@ -41,14 +41,6 @@ class ChannelsLastTest {
         NativeBackend.configure();
     }
 
-    private static float[] images(int count, long seed) {
-        Random random = new Random(seed);
-        float[] pixels = new float[count * Images.PIXELS];
-        for (int i = 0; i < pixels.length; i++) {
-            pixels[i] = random.nextFloat() < 0.3f ? random.nextFloat() : 0f;
-        }
-        return pixels;
-    }
 
     private static float[] original(MultiLayerNetwork network, float[] pixels, int count) {
         try (INDArray input = Nd4j.create(pixels, new long[] {count, Images.PIXELS}, 'c')) {
@@ -72,7 +64,7 @@ class ChannelsLastTest {
         try (CnnEngine engine = new CnnEngine(seed)) {
             // 150: more than one forward pass (CnnEngine.MAX_PASS), the chunks put back in order
             for (int count : List.of(1, 7, 64, 150)) {
-                float[] pixels = images(count, count);
+                float[] pixels = TestImages.sparsePixels(count, count);
                 assertClose(engine.predict(pixels, count), original(seed, pixels, count));
             }
             // the engine's own network stays the channels-first original that training and saving use
@@ -86,7 +78,7 @@ class ChannelsLastTest {
         MultiLayerNetwork seed = CnnArchitecture.build(CnnParameters.reference());
         try (CnnEngine engine = new CnnEngine(seed)) {
             int count = CnnEngine.MAX_PASS + 6;
-            float[] pixels = images(count, 3);
+            float[] pixels = TestImages.sparsePixels(count, 3);
             InferenceEngine.Outputs outputs = engine.predictWithEmbeddings(pixels, count);
             try (INDArray input = Nd4j.create(pixels, new long[] {count, Images.PIXELS}, 'c')) {
                 float[] expected = seed.feedForwardToLayer(4, input, false).get(5).dup('c').data().asFloat();
@@ -108,7 +100,7 @@ class ChannelsLastTest {
                 .build();
         assertThat(ChannelsLast.of(tuned)).isPresent();
         try (CnnEngine engine = new CnnEngine(tuned)) {
-            float[] pixels = images(9, 5);
+            float[] pixels = TestImages.sparsePixels(9, 5);
             assertClose(engine.predict(pixels, 9), original(tuned, pixels, 9));
         }
     }
@@ -126,7 +118,7 @@ class ChannelsLastTest {
         network.init();
         assertThat(ChannelsLast.of(network)).isEmpty();
         try (CnnEngine engine = new CnnEngine(network)) {
-            float[] pixels = images(4, 9);
+            float[] pixels = TestImages.sparsePixels(4, 9);
             assertClose(engine.predict(pixels, 4), original(network, pixels, 4));
         }
     }
@@ -134,7 +126,7 @@ class ChannelsLastTest {
     @Test
     void replicasServeCallersAtOnceWithTheSameResults() throws Exception {
         MultiLayerNetwork seed = CnnArchitecture.build(CnnParameters.reference());
-        float[] pixels = images(16, 21);
+        float[] pixels = TestImages.sparsePixels(16, 21);
         float[] expected = original(seed, pixels, 16);
         try (CnnEngine engine = new CnnEngine(seed, 2)) {
             assertThat(engine.replicas()).isEqualTo(2);

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import java.util.Arrays;
-import java.util.Random;
 
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
@@ -22,6 +21,7 @@ import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 
+import dev.digitserve.support.TestImages;
 import dev.digitserve.training.CnnArchitecture;
 import dev.digitserve.training.CnnParameters;
 
@@ -59,14 +59,6 @@ class CnnEmbeddingTest {
         engine.close();
     }
 
-    private static float[] randomImages(int count, long seed) {
-        Random random = new Random(seed);
-        float[] pixels = new float[count * Images.PIXELS];
-        for (int i = 0; i < pixels.length; i++) {
-            pixels[i] = random.nextFloat() < 0.2f ? random.nextFloat() : 0f;
-        }
-        return pixels;
-    }
 
     @Test
     void theSeedArchitecturesEmbeddingIsItsDenseLayerOf128() {
@@ -79,7 +71,7 @@ class CnnEmbeddingTest {
 
     @Test
     void classOutputsOfTheEmbeddingPassAreThePredictions() {
-        float[] pixels = randomImages(5, 1);
+        float[] pixels = TestImages.sparsePixels(5, 1);
 
         InferenceEngine.Outputs outputs = engine.predictWithEmbeddings(pixels, 5);
 
@@ -100,7 +92,7 @@ class CnnEmbeddingTest {
 
     @Test
     void theSameImageGivesTheSameEmbeddingEveryTime() {
-        float[] pixels = randomImages(3, 2);
+        float[] pixels = TestImages.sparsePixels(3, 2);
 
         float[] first = engine.predictWithEmbeddings(pixels, 3).embeddings();
         float[] second = engine.predictWithEmbeddings(pixels.clone(), 3).embeddings();
@@ -111,7 +103,7 @@ class CnnEmbeddingTest {
     @Test
     void anImagesEmbeddingDoesNotDependOnItsBatch() {
         int count = 7;
-        float[] pixels = randomImages(count, 3);
+        float[] pixels = TestImages.sparsePixels(count, 3);
 
         float[] batched = engine.predictWithEmbeddings(pixels, count).embeddings();
 

@@ -12,6 +12,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.Locale;
+import java.util.Random;
 
 import javax.imageio.IIOImage;
 import javax.imageio.ImageIO;
@@ -29,6 +30,19 @@ public final class TestImages {
     }
 
     private TestImages() {
+    }
+
+    /**
+     * {@code count} seeded pseudo-random MNIST-shaped images, row-major: about a fifth of the pixels inked with a
+     * random intensity, the rest 0. For engine tests that need inputs every weight acts on, not real digits.
+     */
+    public static float[] sparsePixels(int count, long seed) {
+        Random random = new Random(seed);
+        float[] pixels = new float[count * Images.PIXELS];
+        for (int i = 0; i < pixels.length; i++) {
+            pixels[i] = random.nextFloat() < 0.2f ? random.nextFloat() : 0f;
+        }
+        return pixels;
     }
 
     /** A "7" with round, anti-aliased strokes, drawn into the square at (x, y) of side {@code size}. */
