@@ -8,7 +8,6 @@ import java.util.List;
 import java.util.Random;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
-import java.util.function.IntFunction;
 
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.Layer;
@@ -18,7 +17,6 @@ import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.util.ModelSerializer;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.ops.transforms.Transforms;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,9 +24,9 @@ import org.slf4j.LoggerFactory;
  * The CNN as an {@link InferenceEngine}: one DL4J forward pass (inference mode, no dropout) per batch.
  * DL4J networks are not safe for concurrent use, so each call runs on a replica of its own: with one replica
  * (the default) calls are serialised, with {@code n} up to {@code n} run at once. Predictions run on a
- * channels-last copy of the network when it has one ({@link ChannelsLast}: about twice as fast with oneDNN),
- * which is checked against the original when the engine is built; {@link #network()} is always the original,
- * channels-first network (for training and saving).
+ * channels-last forward pass of the network when it has one ({@link ChannelsLastForward}: bare ND4J operations on
+ * buffers allocated once, about twice as fast as DL4J's own), which is checked against the original when the
+ * engine is built; {@link #network()} is always the original, channels-first network (for training and saving).
  *
  * <p>The embedding is the activation of the last dense layer before the output layer (the seed architecture's
  * 128 relu units, also in fine-tuned networks, whose frozen or retrained copy of it keeps its place). A network
@@ -46,12 +44,10 @@ public final class CnnEngine implements InferenceEngine {
     static final int MAX_PASS = 64;
 
     private final MultiLayerNetwork network;
-    /** What serves: channels-last copies when the network has one, otherwise {@link #network} (or clones of it). */
-    private final List<MultiLayerNetwork> replicas;
+    /** What serves: passes of the channels-last forward when the network has one, otherwise the network (or clones). */
+    private final List<Replica> replicas;
     /** Replicas not in use by a call; a call takes one and gives it back. */
-    private final BlockingQueue<MultiLayerNetwork> idle;
-    /** The shape the replicas take for a batch of the given size. */
-    private final IntFunction<long[]> inputShape;
+    private final BlockingQueue<Replica> idle;
     private boolean closed;
     private final int classes;
     /** Index of the embedding layer, or -1. */
@@ -78,12 +74,11 @@ public final class CnnEngine implements InferenceEngine {
         this.classes = (int) network.layerSize(network.getnLayers() - 1);
         this.embeddingLayer = embeddingLayer(network);
         this.embeddingSize = embeddingLayer < 0 ? 0 : (int) network.layerSize(embeddingLayer);
-        ChannelsLast.Converted copy = ChannelsLast.of(network).filter(this::agrees).orElse(null);
-        this.inputShape = copy == null ? count -> new long[] {count, Images.PIXELS} : copy::inputShape;
-        MultiLayerNetwork first = copy == null ? network : copy.network();
-        List<MultiLayerNetwork> copies = new ArrayList<>(List.of(first));
+        ChannelsLastForward forward = ChannelsLastForward.of(network, MAX_PASS).filter(this::agrees).orElse(null);
+        List<Replica> copies = new ArrayList<>();
         while (copies.size() < replicas) {
-            copies.add(first.clone());
+            copies.add(forward != null ? new ForwardReplica(forward.newPass())
+                    : new NetworkReplica(copies.isEmpty() ? network : network.clone()));
         }
         this.replicas = List.copyOf(copies);
         this.idle = new ArrayBlockingQueue<>(replicas, false, copies);
@@ -94,7 +89,12 @@ public final class CnnEngine implements InferenceEngine {
         return replicas.size();
     }
 
-    private MultiLayerNetwork borrow() {
+    /** Whether predictions run on the channels-last forward pass (false: on the DL4J network itself). */
+    boolean servesChannelsLast() {
+        return replicas.get(0) instanceof ForwardReplica;
+    }
+
+    private Replica borrow() {
         try {
             return idle.take();
         } catch (InterruptedException e) {
@@ -104,23 +104,29 @@ public final class CnnEngine implements InferenceEngine {
     }
 
     /**
-     * Whether the channels-last copy gives the original's outputs on a few fixed pseudo-random images. It
-     * should by construction; this guards against a DL4J layer that handles the format differently.
+     * Whether the channels-last forward pass gives the original's outputs on a few fixed pseudo-random images. It
+     * should by construction; this guards against an operation that handles a setting differently from DL4J.
      */
-    private boolean agrees(ChannelsLast.Converted copy) {
+    private boolean agrees(ChannelsLastForward forward) {
         int count = 3;
         float[] pixels = new float[count * Images.PIXELS];
         Random random = new Random(7);
         for (int i = 0; i < pixels.length; i++) {
             pixels[i] = random.nextFloat();
         }
-        try (INDArray flat = Nd4j.create(pixels, new long[] {count, Images.PIXELS}, 'c');
-             INDArray shaped = Nd4j.create(pixels, copy.inputShape(count), 'c')) {
-            double difference = Transforms.abs(network.output(flat, false).sub(copy.network().output(shaped, false)))
-                    .maxNumber().doubleValue();
+        float[] actual = new float[count * classes];
+        try (ChannelsLastForward.Pass pass = forward.newPass();
+             INDArray flat = Nd4j.create(pixels, new long[] {count, Images.PIXELS}, 'c')) {
+            pass.run(pixels, 0, count);
+            pass.read(network.getnLayers() - 1, count, actual, 0);
+            float[] expected = network.output(flat, false).dup('c').data().asFloat();
+            double difference = 0;
+            for (int i = 0; i < expected.length; i++) {
+                difference = Math.max(difference, Math.abs(expected[i] - actual[i]));
+            }
             if (difference > COPY_TOLERANCE) {
-                log.warn("The channels-last copy of this network differs from it by {}; serving the original", difference);
-                copy.network().close();
+                log.warn("The channels-last forward pass of this network differs from it by {}; serving the original",
+                        difference);
                 return false;
             }
             return true;
@@ -160,20 +166,13 @@ public final class CnnEngine implements InferenceEngine {
 
     @Override
     public float[] predict(float[] pixels, int count) {
+        int last = network.getnLayers() - 1;
         float[] result = new float[count * classes];
-        inPasses(pixels, count, (replica, input, first, images) -> {
-            INDArray output = replica.output(input, false);
-            System.arraycopy(output.dup('c').data().asFloat(), 0, result, first * classes, images * classes);
-            output.close();
-        });
+        inPasses(pixels, count, false, (replica, first, images) -> replica.read(last, images, result, first * classes));
         return result;
     }
 
-    /**
-     * One forward pass that keeps every layer's activation (DL4J detaches them from its workspaces, which
-     * {@link #predict} avoids: that is why plain predictions do not come this way), read at the embedding layer
-     * and at the output layer.
-     */
+    /** One forward pass per chunk, read at the embedding layer and at the output layer. */
     @Override
     public Outputs predictWithEmbeddings(float[] pixels, int count) {
         if (embeddingLayer < 0) {
@@ -182,45 +181,117 @@ public final class CnnEngine implements InferenceEngine {
         int last = network.getnLayers() - 1;
         float[] classOutputs = new float[count * classes];
         float[] embeddings = new float[count * embeddingSize];
-        inPasses(pixels, count, (replica, input, first, images) -> {
-            // element 0 is the input, element i + 1 the activation of layer i; no network state is kept
-            List<INDArray> activations = replica.feedForwardToLayer(last, input, false);
-            System.arraycopy(activations.get(last + 1).dup('c').data().asFloat(), 0, classOutputs,
-                    first * classes, images * classes);
-            System.arraycopy(activations.get(embeddingLayer + 1).dup('c').data().asFloat(), 0, embeddings,
-                    first * embeddingSize, images * embeddingSize);
+        inPasses(pixels, count, true, (replica, first, images) -> {
+            replica.read(last, images, classOutputs, first * classes);
+            replica.read(embeddingLayer, images, embeddings, first * embeddingSize);
         });
         return new Outputs(classOutputs, embeddings);
     }
 
-    /** One forward pass over images {@code first .. first + images - 1}, given in the replicas' input shape. */
-    private interface Pass {
-        void run(MultiLayerNetwork replica, INDArray input, int first, int images);
+    /** Reads what one forward pass over images {@code first .. first + images - 1} left in a replica. */
+    private interface Reader {
+        void read(Replica replica, int first, int images);
     }
 
-    /** Checks the pixel count, borrows a replica and runs {@code pass} over the images, at most {@link #MAX_PASS} at a time. */
-    private void inPasses(float[] pixels, int count, Pass pass) {
+    /**
+     * Checks the pixel count, borrows a replica and runs it over the images, at most {@link #MAX_PASS} at a time,
+     * handing each pass to {@code reader}; {@code everyLayer} when layers other than the output will be read.
+     */
+    private void inPasses(float[] pixels, int count, boolean everyLayer, Reader reader) {
         if (pixels.length != count * Images.PIXELS) {
             throw new IllegalArgumentException("expected " + count * Images.PIXELS + " pixels, got " + pixels.length);
         }
-        MultiLayerNetwork replica = borrow();
+        Replica replica = borrow();
         try {
             for (int first = 0; first < count; first += MAX_PASS) {
                 int images = Math.min(MAX_PASS, count - first);
-                try (INDArray input = input(pixels, first, images)) {
-                    pass.run(replica, input, first, images);
-                }
+                replica.run(pixels, first, images, everyLayer);
+                reader.read(replica, first, images);
             }
         } finally {
             idle.add(replica);
         }
     }
 
-    /** Images {@code first .. first + images - 1} in the shape the replicas take (a copy: ND4J owns its buffer). */
-    private INDArray input(float[] pixels, int first, int images) {
-        float[] chunk = first == 0 && images * Images.PIXELS == pixels.length ? pixels
-                : Arrays.copyOfRange(pixels, first * Images.PIXELS, (first + images) * Images.PIXELS);
-        return Nd4j.create(chunk, inputShape.apply(images), 'c');
+    /** One serving copy: runs a forward pass, then its layers' activations can be read until the next one. */
+    private sealed interface Replica permits ForwardReplica, NetworkReplica {
+        void run(float[] pixels, int first, int images, boolean everyLayer);
+
+        /** Copies layer {@code layer}'s activation for the last pass's images into {@code target} at {@code offset}. */
+        void read(int layer, int images, float[] target, int offset);
+
+        void close();
+    }
+
+    private record ForwardReplica(ChannelsLastForward.Pass pass) implements Replica {
+        @Override
+        public void run(float[] pixels, int first, int images, boolean everyLayer) {
+            pass.run(pixels, first, images);
+        }
+
+        @Override
+        public void read(int layer, int images, float[] target, int offset) {
+            pass.read(layer, images, target, offset);
+        }
+
+        @Override
+        public void close() {
+            pass.close();
+        }
+    }
+
+    /** The DL4J network itself, for networks the channels-last forward pass does not know. */
+    private static final class NetworkReplica implements Replica {
+        private final MultiLayerNetwork network;
+        /** The last pass's activations: element i is layer i's; only the output layer's after a plain pass. */
+        private final INDArray[] activations;
+
+        NetworkReplica(MultiLayerNetwork network) {
+            this.network = network;
+            this.activations = new INDArray[network.getnLayers()];
+        }
+
+        @Override
+        public void run(float[] pixels, int first, int images, boolean everyLayer) {
+            float[] chunk = first == 0 && images * Images.PIXELS == pixels.length ? pixels
+                    : Arrays.copyOfRange(pixels, first * Images.PIXELS, (first + images) * Images.PIXELS);
+            int last = network.getnLayers() - 1;
+            release();
+            try (INDArray input = Nd4j.create(chunk, new long[] {images, Images.PIXELS}, 'c')) {
+                if (everyLayer) {
+                    // element 0 is the input, element i + 1 the activation of layer i; DL4J detaches them all
+                    List<INDArray> all = network.feedForwardToLayer(last, input, false);
+                    for (int i = 0; i <= last; i++) {
+                        activations[i] = all.get(i + 1);
+                    }
+                } else {
+                    // plain output stays in DL4J's workspaces until the output itself, which is cheaper
+                    activations[last] = network.output(input, false);
+                }
+            }
+        }
+
+        @Override
+        public void read(int layer, int images, float[] target, int offset) {
+            float[] values = activations[layer].dup('c').data().asFloat();
+            System.arraycopy(values, 0, target, offset, values.length);
+        }
+
+        /** Frees the last pass's activations now rather than when the garbage collector finds them. */
+        private void release() {
+            for (int i = 0; i < activations.length; i++) {
+                if (activations[i] != null && !activations[i].wasClosed()) {
+                    activations[i].close();
+                }
+                activations[i] = null;
+            }
+        }
+
+        @Override
+        public void close() {
+            release();
+            network.close();
+        }
     }
 
     @Override
@@ -248,10 +319,11 @@ public final class CnnEngine implements InferenceEngine {
         for (int i = 0; i < replicas.size(); i++) {
             borrow();
         }
-        for (MultiLayerNetwork replica : replicas) {
-            if (replica != network) {
-                replica.close();
-            }
+        for (Replica replica : replicas) {
+            replica.close();
+        }
+        if (!servesChannelsLast()) {
+            return; // the first replica was the network itself
         }
         network.close();
     }

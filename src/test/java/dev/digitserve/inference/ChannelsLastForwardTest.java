@@ -6,11 +6,14 @@ import static org.assertj.core.api.Assertions.within;
 import java.util.List;
 
 import org.deeplearning4j.nn.conf.CNN2DFormat;
+import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.conf.layers.DropoutLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
@@ -29,11 +32,12 @@ import dev.digitserve.training.CnnArchitecture;
 import dev.digitserve.training.CnnParameters;
 
 /**
- * The channels-last serving copy computes what the channels-first network computes: for the seed architecture
- * (random weights, so every weight matters), for a fine-tuned network with frozen layers and a new head, and in
- * the embedding. A network it cannot convert is served as it is. Replicas answer concurrent callers correctly.
+ * The channels-last forward pass computes what the channels-first network computes: for the seed architecture
+ * (random weights, so every weight matters) at batch 1 (the matrix-vector path) and larger, for a fine-tuned
+ * network with frozen layers and a new head, for "same" padding and a layer without bias, and in the embedding.
+ * A network it does not know is served as it is. Replicas answer concurrent callers correctly.
  */
-class ChannelsLastTest {
+class ChannelsLastForwardTest {
     private static final double TOLERANCE = 1e-5;
 
     @BeforeAll
@@ -58,10 +62,8 @@ class ChannelsLastTest {
     @Test
     void theSeedArchitectureIsConvertedAndGivesTheSameProbabilitiesAtEveryBatchSize() {
         MultiLayerNetwork seed = CnnArchitecture.build(CnnParameters.reference());
-        ChannelsLast.Converted copy = ChannelsLast.of(seed).orElseThrow();
-        assertThat(((ConvolutionLayer) copy.network().getLayerWiseConfigurations().getConf(1).getLayer())
-                .getCnn2dDataFormat()).isEqualTo(CNN2DFormat.NHWC);
         try (CnnEngine engine = new CnnEngine(seed)) {
+            assertThat(engine.servesChannelsLast()).isTrue();
             // 150: more than one forward pass (CnnEngine.MAX_PASS), the chunks put back in order
             for (int count : List.of(1, 7, 64, 150)) {
                 float[] pixels = TestImages.sparsePixels(count, count);
@@ -98,8 +100,8 @@ class ChannelsLastTest {
                 .addLayer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nIn(128).nOut(3)
                         .activation(Activation.SOFTMAX).build())
                 .build();
-        assertThat(ChannelsLast.of(tuned)).isPresent();
         try (CnnEngine engine = new CnnEngine(tuned)) {
+            assertThat(engine.servesChannelsLast()).isTrue();
             float[] pixels = TestImages.sparsePixels(9, 5);
             assertClose(engine.predict(pixels, 9), original(tuned, pixels, 9));
         }
@@ -116,10 +118,56 @@ class ChannelsLastTest {
                 .build();
         MultiLayerNetwork network = new MultiLayerNetwork(configuration);
         network.init();
-        assertThat(ChannelsLast.of(network)).isEmpty();
+        assertThat(ChannelsLastForward.of(network, CnnEngine.MAX_PASS)).isEmpty();
         try (CnnEngine engine = new CnnEngine(network)) {
+            assertThat(engine.servesChannelsLast()).isFalse();
             float[] pixels = TestImages.sparsePixels(4, 9);
             assertClose(engine.predict(pixels, 4), original(network, pixels, 4));
+        }
+    }
+
+    @Test
+    void samePaddingStridesAndALayerWithoutBiasGiveTheSameProbabilities() {
+        MultiLayerConfiguration configuration = new NeuralNetConfiguration.Builder().seed(5)
+                .convolutionMode(ConvolutionMode.Same).list()
+                .layer(new ConvolutionLayer.Builder(5, 5).stride(2, 2).nOut(6).hasBias(false).activation(Activation.TANH).build())
+                .layer(new SubsamplingLayer.Builder(SubsamplingLayer.PoolingType.MAX).kernelSize(3, 3).stride(2, 2).build())
+                .layer(new DropoutLayer.Builder(0.5).build())
+                .layer(new DenseLayer.Builder().nOut(16).activation(Activation.LEAKYRELU).build())
+                .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(10).activation(Activation.SOFTMAX).build())
+                .setInputType(InputType.convolutionalFlat(28, 28, 1))
+                .build();
+        MultiLayerNetwork network = new MultiLayerNetwork(configuration);
+        network.init();
+        try (CnnEngine engine = new CnnEngine(network)) {
+            assertThat(engine.servesChannelsLast()).isTrue();
+            for (int count : List.of(1, 5)) {
+                float[] pixels = TestImages.sparsePixels(count, 11);
+                assertClose(engine.predict(pixels, count), original(network, pixels, count));
+            }
+        }
+    }
+
+    @Test
+    void aServedOriginalGivesEmbeddingsToo() {
+        MultiLayerConfiguration configuration = new NeuralNetConfiguration.Builder().seed(3).list()
+                .layer(new ConvolutionLayer.Builder(3, 3).nOut(4).activation(Activation.RELU).build())
+                .layer(new BatchNormalization.Builder().build())
+                .layer(new DenseLayer.Builder().nOut(8).activation(Activation.RELU).build())
+                .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(10).activation(Activation.SOFTMAX).build())
+                .setInputType(InputType.convolutionalFlat(28, 28, 1))
+                .build();
+        MultiLayerNetwork network = new MultiLayerNetwork(configuration);
+        network.init();
+        try (CnnEngine engine = new CnnEngine(network)) {
+            assertThat(engine.servesChannelsLast()).isFalse();
+            int count = CnnEngine.MAX_PASS + 2;
+            float[] pixels = TestImages.sparsePixels(count, 4);
+            InferenceEngine.Outputs outputs = engine.predictWithEmbeddings(pixels, count);
+            try (INDArray input = Nd4j.create(pixels, new long[] {count, Images.PIXELS}, 'c')) {
+                assertClose(outputs.embeddings(), network.feedForwardToLayer(2, input, false).get(3).dup('c').data().asFloat());
+            }
+            assertClose(outputs.classes(), original(network, pixels, count));
         }
     }
 
