@@ -1,5 +1,6 @@
 package dev.digitserve.training;
 
+import org.deeplearning4j.nn.conf.CacheMode;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
@@ -36,6 +37,10 @@ public final class CnnArchitecture {
                 .updater(parameters.optimizer().updater(parameters.rho(), parameters.epsilon()))
                 .weightInit(WeightInit.XAVIER_UNIFORM)
                 .convolutionMode(ConvolutionMode.Truncate)
+                // keep each convolution's pre-activation from the forward pass for the backward pass, which
+                // otherwise runs the convolution again: one oneDNN forward per layer per step instead of two,
+                // 54-61 -> 49-50 s/epoch (TrainProbe, batch 128, 2 cores); costs ~30 MB while training
+                .cacheMode(CacheMode.DEVICE)
                 .list()
                 .layer(new ConvolutionLayer.Builder(3, 3).nOut(32).activation(Activation.RELU).build())
                 .layer(new ConvolutionLayer.Builder(3, 3).nOut(64).activation(Activation.RELU).build())
