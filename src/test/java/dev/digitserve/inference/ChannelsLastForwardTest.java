@@ -24,6 +24,8 @@ import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.nativeblas.NativeOps;
+import org.nd4j.nativeblas.NativeOpsHolder;
 import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 
@@ -169,6 +171,28 @@ class ChannelsLastForwardTest {
             }
             assertClose(outputs.classes(), original(network, pixels, count));
         }
+    }
+
+    @Test
+    void smallPassesRunOnOneNativeThreadAndLargeOnesOnTheDefault() throws Exception {
+        MultiLayerNetwork seed = CnnArchitecture.build(CnnParameters.reference());
+        NativeOps nativeOps = NativeOpsHolder.getInstance().getDeviceNativeOps();
+        int[] seen = new int[3];
+        try (CnnEngine engine = new CnnEngine(seed)) {
+            // a fresh thread: OpenMP's thread count is per thread and starts at the process default
+            Thread caller = new Thread(() -> {
+                seen[0] = nativeOps.ompGetMaxThreads();
+                engine.predict(TestImages.sparsePixels(1, 1), 1);
+                seen[1] = nativeOps.ompGetMaxThreads();
+                int large = ChannelsLastForward.SINGLE_THREAD_UP_TO + 1;
+                engine.predict(TestImages.sparsePixels(large, 2), large);
+                seen[2] = nativeOps.ompGetMaxThreads();
+            });
+            caller.start();
+            caller.join();
+        }
+        assertThat(seen[1]).as("after a pass of one image").isEqualTo(1);
+        assertThat(seen[2]).as("after a pass above the single-thread size").isEqualTo(seen[0]);
     }
 
     @Test
