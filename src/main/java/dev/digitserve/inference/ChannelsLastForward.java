@@ -52,7 +52,7 @@ import org.nd4j.nativeblas.NativeOpsHolder;
  * holds the buffers and is for one thread at a time; a pass of up to {@value #SINGLE_THREAD_UP_TO} images runs
  * on one native thread, a larger one on OpenMP's default count.
  */
-final class ChannelsLastForward {
+final class ChannelsLastForward implements AutoCloseable {
     /** libnd4j's integer argument values after a window: the data format, the weight layout, pooling's unused extra. */
     private static final int CHANNELS_LAST = 1;
     private static final int WEIGHTS_HEIGHT_WIDTH_IN_OUT = 0;
@@ -193,6 +193,18 @@ final class ChannelsLastForward {
         return layer;
     }
 
+    /** Frees the rearranged parameters' native memory; close every {@link Pass} first. */
+    @Override
+    public void close() {
+        for (Step step : steps) {
+            for (INDArray parameter : step.parameters()) {
+                if (!parameter.wasClosed()) {
+                    parameter.close();
+                }
+            }
+        }
+    }
+
     /** Buffers for one run at a time of up to {@code maxImages} images. */
     Pass newPass() {
         return new Pass();
@@ -204,6 +216,11 @@ final class ChannelsLastForward {
         long[] outputShape(long[] inputShape);
 
         void run(INDArray input, INDArray output, int images);
+
+        /** The arrays the step owns (its rearranged copy of the layer's parameters). */
+        default List<INDArray> parameters() {
+            return List.of();
+        }
     }
 
     private record PassThrough() implements Step {
@@ -232,6 +249,11 @@ final class ChannelsLastForward {
                     .addOutputs(output).addIntegerArguments(arguments);
             Nd4j.exec(op.build());
             activate(activation, output);
+        }
+
+        @Override
+        public List<INDArray> parameters() {
+            return bias == null ? List.of(weights) : List.of(weights, bias);
         }
     }
 
@@ -268,6 +290,11 @@ final class ChannelsLastForward {
                 output.addiRowVector(bias);
             }
             activate(activation, output);
+        }
+
+        @Override
+        public List<INDArray> parameters() {
+            return bias == null ? List.of(weights) : List.of(weights, bias);
         }
     }
 

@@ -21,7 +21,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The CNN as an {@link InferenceEngine}: one DL4J forward pass (inference mode, no dropout) per batch.
+ * The CNN as an {@link InferenceEngine}: one forward pass (inference mode, no dropout) per batch of up to
+ * {@link #MAX_PASS} images.
  * DL4J networks are not safe for concurrent use, so each call runs on a replica of its own: with one replica
  * (the default) calls are serialised, with {@code n} up to {@code n} run at once. Predictions run on a
  * channels-last forward pass of the network when it has one ({@link ChannelsLastForward}: bare ND4J operations on
@@ -44,6 +45,8 @@ public final class CnnEngine implements InferenceEngine {
     static final int MAX_PASS = 64;
 
     private final MultiLayerNetwork network;
+    /** The channels-last forward pass the replicas run, or null when the network itself serves. */
+    private final ChannelsLastForward forward;
     /** What serves: passes of the channels-last forward when the network has one, otherwise the network (or clones). */
     private final List<Replica> replicas;
     /** Replicas not in use by a call; a call takes one and gives it back. */
@@ -75,7 +78,7 @@ public final class CnnEngine implements InferenceEngine {
         this.classes = (int) network.layerSize(network.getnLayers() - 1);
         this.embeddingLayer = embeddingLayer(network);
         this.embeddingSize = embeddingLayer < 0 ? 0 : (int) network.layerSize(embeddingLayer);
-        ChannelsLastForward forward = ChannelsLastForward.of(network, MAX_PASS).filter(this::agrees).orElse(null);
+        this.forward = ChannelsLastForward.of(network, MAX_PASS).filter(this::agrees).orElse(null);
         List<Replica> copies = new ArrayList<>();
         while (copies.size() < replicas) {
             copies.add(forward != null ? new ForwardReplica(forward.newPass())
@@ -92,7 +95,7 @@ public final class CnnEngine implements InferenceEngine {
 
     /** Whether predictions run on the channels-last forward pass (false: on the DL4J network itself). */
     boolean servesChannelsLast() {
-        return replicas.get(0) instanceof ForwardReplica;
+        return forward != null;
     }
 
     private Replica borrow() {
@@ -108,7 +111,7 @@ public final class CnnEngine implements InferenceEngine {
      * Whether the channels-last forward pass gives the original's outputs on a few fixed pseudo-random images. It
      * should by construction; this guards against an operation that handles a setting differently from DL4J.
      */
-    private boolean agrees(ChannelsLastForward forward) {
+    private boolean agrees(ChannelsLastForward candidate) {
         int count = 3;
         float[] pixels = new float[count * Images.PIXELS];
         Random random = new Random(7);
@@ -116,22 +119,24 @@ public final class CnnEngine implements InferenceEngine {
             pixels[i] = random.nextFloat();
         }
         float[] actual = new float[count * classes];
-        try (ChannelsLastForward.Pass pass = forward.newPass();
+        float[] expected;
+        try (ChannelsLastForward.Pass pass = candidate.newPass();
              INDArray flat = Nd4j.create(pixels, new long[] {count, Images.PIXELS}, 'c')) {
             pass.run(pixels, 0, count);
             pass.read(network.getnLayers() - 1, count, actual, 0);
-            float[] expected = network.output(flat, false).dup('c').data().asFloat();
-            double difference = 0;
-            for (int i = 0; i < expected.length; i++) {
-                difference = Math.max(difference, Math.abs(expected[i] - actual[i]));
-            }
-            if (difference > COPY_TOLERANCE) {
-                log.warn("The channels-last forward pass of this network differs from it by {}; serving the original",
-                        difference);
-                return false;
-            }
-            return true;
+            expected = network.output(flat, false).dup('c').data().asFloat();
         }
+        double difference = 0;
+        for (int i = 0; i < expected.length; i++) {
+            difference = Math.max(difference, Math.abs(expected[i] - actual[i]));
+        }
+        if (difference > COPY_TOLERANCE) {
+            log.warn("The channels-last forward pass of this network differs from it by {}; serving the original",
+                    difference);
+            candidate.close();
+            return false;
+        }
+        return true;
     }
 
     /** The last dense layer before the output layer, looking through the wrappers transfer learning adds; -1 if none. */
@@ -323,9 +328,10 @@ public final class CnnEngine implements InferenceEngine {
         for (Replica replica : replicas) {
             replica.close();
         }
-        if (!servesChannelsLast()) {
+        if (forward == null) {
             return; // the first replica was the network itself
         }
+        forward.close();
         network.close();
     }
 }
