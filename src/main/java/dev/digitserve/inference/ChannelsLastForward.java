@@ -90,23 +90,27 @@ final class ChannelsLastForward implements AutoCloseable {
         int layers = configuration.getConfs().size();
         InputType type = InputType.convolutional(toCnn.getInputHeight(), toCnn.getInputWidth(), 1);
         List<Step> steps = new ArrayList<>();
+        // the last spatial shape once the activations are flattened, until a dense layer has taken it into account
+        InputType.InputTypeConvolutional flattenedFrom = null;
         for (int i = 0; i < layers; i++) {
             InputPreProcessor preprocessor = preprocessors.get(i);
             if (i > 0 && preprocessor != null && !(preprocessor instanceof CnnToFeedForwardPreProcessor)) {
                 return Optional.empty();
             }
-            boolean flattens = preprocessor instanceof CnnToFeedForwardPreProcessor;
-            InputType.InputTypeConvolutional spatialInput =
-                    type instanceof InputType.InputTypeConvolutional convolutional ? convolutional : null;
-            if (flattens) {
+            if (preprocessor instanceof CnnToFeedForwardPreProcessor
+                    && type instanceof InputType.InputTypeConvolutional convolutional) {
+                flattenedFrom = convolutional;
                 type = preprocessor.getOutputType(type);
             }
             Layer layer = unwrap(configuration.getConf(i).getLayer());
             Map<String, INDArray> parameters = network.getLayer(i).paramTable();
             InputType output = layer.getOutputType(i, type);
-            Step step = step(layer, parameters, type, output, flattens ? spatialInput : null);
+            Step step = step(layer, parameters, type, output, flattenedFrom);
             if (step == null) {
                 return Optional.empty();
+            }
+            if (step instanceof Dense) {
+                flattenedFrom = null;
             }
             steps.add(step);
             type = output;
@@ -118,7 +122,10 @@ final class ChannelsLastForward implements AutoCloseable {
                 (int) toCnn.getInputWidth(), maxImages));
     }
 
-    /** One layer as a step, or null if this does not know the layer or its settings. */
+    /**
+     * One layer as a step, or null if this does not know the layer or its settings. {@code flattenedFrom}: the
+     * spatial shape a dense layer's input was flattened from, whose rows it must reorder; null if none.
+     */
     private static Step step(Layer layer, Map<String, INDArray> parameters, InputType input, InputType output,
                              InputType.InputTypeConvolutional flattenedFrom) {
         boolean spatial = input instanceof InputType.InputTypeConvolutional;

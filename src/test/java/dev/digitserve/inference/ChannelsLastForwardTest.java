@@ -16,6 +16,7 @@ import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.DropoutLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
+import org.deeplearning4j.nn.conf.preprocessor.CnnToFeedForwardPreProcessor;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.nn.transferlearning.FineTuneConfiguration;
 import org.deeplearning4j.nn.transferlearning.TransferLearning;
@@ -147,6 +148,29 @@ class ChannelsLastForwardTest {
                 float[] pixels = TestImages.sparsePixels(count, 11);
                 assertClose(engine.predict(pixels, count), original(network, pixels, count));
             }
+        }
+    }
+
+    @Test
+    void aDropoutLayerBetweenTheFlattenAndTheDenseLayerKeepsTheDenseRowsInOrder() {
+        MultiLayerConfiguration configuration = new NeuralNetConfiguration.Builder().seed(8).list()
+                .layer(new ConvolutionLayer.Builder(3, 3).nOut(5).activation(Activation.RELU).build())
+                .layer(new SubsamplingLayer.Builder(SubsamplingLayer.PoolingType.MAX).kernelSize(2, 2).stride(2, 2).build())
+                .layer(new DropoutLayer.Builder(0.5).build())
+                .layer(new DenseLayer.Builder().nOut(12).activation(Activation.RELU).build())
+                .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(10).activation(Activation.SOFTMAX).build())
+                // the flatten on the dropout layer rather than on the dense layer after it
+                .inputPreProcessor(2, new CnnToFeedForwardPreProcessor(13, 13, 5))
+                .setInputType(InputType.convolutionalFlat(28, 28, 1))
+                .build();
+        MultiLayerNetwork network = new MultiLayerNetwork(configuration);
+        network.init();
+        assertThat(configuration.getInputPreProcess(2)).isInstanceOf(CnnToFeedForwardPreProcessor.class);
+        assertThat(configuration.getInputPreProcess(3)).isNull();
+        try (CnnEngine engine = new CnnEngine(network)) {
+            assertThat(engine.servesChannelsLast()).isTrue();
+            float[] pixels = TestImages.sparsePixels(3, 13);
+            assertClose(engine.predict(pixels, 3), original(network, pixels, 3));
         }
     }
 
