@@ -37,11 +37,12 @@ import org.nd4j.nativeblas.NativeOpsHolder;
  * <p>Why not DL4J's own {@code output}: two costs that are not arithmetic. oneDNN's convolutions on this CPU run
  * about twice as fast on channels-last data (the seed's second convolution: 9.4 ms NCHW vs 4.5 ms NHWC for 64
  * images), while DL4J keeps activations channels-first; and each {@code output} call validates, copies its
- * input into a workspace, detaches its output and, at batch 1, multiplies the dense layer as a general matrix
- * product (430 µs for the seed's 9216 x 128 layer, against 190 µs as the matrix-vector product it is). This
- * runs the same layers as the bare {@code conv2d}, {@code maxpool2d} and BLAS operations, each writing into a
- * buffer of the pass, with the layers' own DL4J activation functions. Training and model files stay
- * channels-first: DL4J's channels-last backward pass is slower (148 vs 75 s/epoch).
+ * input into a workspace, detaches its output, and multiplies the dense layers through OpenBLAS, which packs
+ * the whole weight matrix on every call (534 µs at batch 1 for the seed's 9216 x 128 layer, against 190 µs
+ * with libnd4j's {@code matmul}). This runs the same layers as the bare {@code conv2d}, {@code maxpool2d} and
+ * {@code matmul} operations, each writing into a buffer of the pass, with the layers' own DL4J activation
+ * functions. Training and model files stay channels-first: DL4J trains channels-last more slowly (seed CNN,
+ * 75.0 vs 49.2 s/epoch).
  *
  * <p>Contract: {@link #of} returns a forward pass that computes, on flat {@code N x H*W} pixels, the function the
  * network computes in inference mode (no dropout), with the activation of every layer readable by its index. It
@@ -166,7 +167,7 @@ final class ChannelsLastForward implements AutoCloseable {
             }
             boolean hasBias = dense ? ((DenseLayer) layer).hasBias() : ((OutputLayer) layer).hasBias();
             INDArray bias = hasBias ? parameters.get("b").reshape(1, -1).dup('c') : null;
-            return new Dense(weights.dup('f'), bias, ((FeedForwardLayer) layer).getActivationFn());
+            return new Dense(weights.dup('c'), bias, ((FeedForwardLayer) layer).getActivationFn());
         }
         return null;
     }
@@ -277,7 +278,12 @@ final class ChannelsLastForward implements AutoCloseable {
         }
     }
 
-    /** {@code weights} is {@code [in, out]} in column-major order, so that its transpose is a row-major view. */
+    /**
+     * {@code weights} is {@code [in, out]}, row-major. The product runs as libnd4j's {@code matmul} operation
+     * rather than ND4J's {@code mmul} (OpenBLAS), which packs the whole weight matrix on every call: seed's
+     * 9216 x 128 layer, µs, one thread: batch 1 187-194 vs 534, 8 232 vs 517, 16 370 vs 523, 64 1,032 vs 1,210;
+     * two threads, 64: 867 vs 1,373.
+     */
     private record Dense(INDArray weights, INDArray bias, IActivation activation) implements Step {
         @Override
         public long[] outputShape(long[] inputShape) {
@@ -286,13 +292,7 @@ final class ChannelsLastForward implements AutoCloseable {
 
         @Override
         public void run(INDArray input, INDArray output, int images) {
-            if (images == 1) {
-                // a matrix-vector product: DL4J's general product is 2x slower for one row
-                Nd4j.getBlasWrapper().level2().gemv('c', 'N', 1.0, weights.transpose(), input.reshape(input.length()),
-                        0.0, output.reshape(output.length()));
-            } else {
-                input.mmuli(weights, output);
-            }
+            Nd4j.exec(DynamicCustomOp.builder("matmul").addInputs(input, weights).addOutputs(output).build());
             if (bias != null) {
                 output.addiRowVector(bias);
             }

@@ -36,7 +36,7 @@ import dev.digitserve.training.CnnParameters;
 
 /**
  * The channels-last forward pass computes what the channels-first network computes: for the seed architecture
- * (random weights, so every weight matters) at batch 1 (the matrix-vector path) and larger, for a fine-tuned
+ * (random weights, so every weight matters) at batch 1 (one native thread) and larger, for a fine-tuned
  * network with frozen layers and a new head, for "same" padding and a layer without bias, and in the embedding.
  * A network it does not know is served as it is. Replicas answer concurrent callers correctly.
  */
