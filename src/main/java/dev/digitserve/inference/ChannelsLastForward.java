@@ -223,7 +223,7 @@ final class ChannelsLastForward implements AutoCloseable {
         /** The shape of one image's activation, or null when the step passes its input on unchanged. */
         long[] outputShape(long[] inputShape);
 
-        void run(INDArray input, INDArray output, int images);
+        void run(INDArray input, INDArray output);
 
         /** The arrays the step owns (its rearranged copy of the layer's parameters). */
         default List<INDArray> parameters() {
@@ -238,7 +238,7 @@ final class ChannelsLastForward implements AutoCloseable {
         }
 
         @Override
-        public void run(INDArray input, INDArray output, int images) {
+        public void run(INDArray input, INDArray output) {
             // dropout is the identity at inference
         }
     }
@@ -251,7 +251,7 @@ final class ChannelsLastForward implements AutoCloseable {
         }
 
         @Override
-        public void run(INDArray input, INDArray output, int images) {
+        public void run(INDArray input, INDArray output) {
             DynamicCustomOp.DynamicCustomOpsBuilder op = DynamicCustomOp.builder("conv2d")
                     .addInputs(bias == null ? new INDArray[] {input, weights} : new INDArray[] {input, weights, bias})
                     .addOutputs(output).addIntegerArguments(arguments);
@@ -272,7 +272,7 @@ final class ChannelsLastForward implements AutoCloseable {
         }
 
         @Override
-        public void run(INDArray input, INDArray output, int images) {
+        public void run(INDArray input, INDArray output) {
             Nd4j.exec(DynamicCustomOp.builder("maxpool2d").addInputs(input).addOutputs(output)
                     .addIntegerArguments(arguments).build());
         }
@@ -291,7 +291,7 @@ final class ChannelsLastForward implements AutoCloseable {
         }
 
         @Override
-        public void run(INDArray input, INDArray output, int images) {
+        public void run(INDArray input, INDArray output) {
             Nd4j.exec(DynamicCustomOp.builder("matmul").addInputs(input, weights).addOutputs(output).build());
             if (bias != null) {
                 output.addiRowVector(bias);
@@ -367,7 +367,7 @@ final class ChannelsLastForward implements AutoCloseable {
             input.data().asNioFloat().put(0, pixels, first * perImage, images * perImage);
             for (int i = 0; i < steps.size(); i++) {
                 steps.get(i).run(view(inputViews, i, images, inputShapes[i], inputBuffers[i]),
-                        view(outputViews, i, images, outputShapes[i], outputBuffers[i]), images);
+                        view(outputViews, i, images, outputShapes[i], outputBuffers[i]));
             }
         }
 
