@@ -221,7 +221,7 @@ final class ChannelsLastForward implements AutoCloseable {
     /** A layer of the plan: reads the previous activation, writes its own (or passes the previous one on). */
     private sealed interface Step permits Convolution, MaxPooling, Dense, PassThrough {
         /** The shape of one image's activation, or null when the step passes its input on unchanged. */
-        long[] outputShape(long[] inputShape);
+        long[] outputShape();
 
         void run(INDArray input, INDArray output);
 
@@ -233,7 +233,7 @@ final class ChannelsLastForward implements AutoCloseable {
 
     private record PassThrough() implements Step {
         @Override
-        public long[] outputShape(long[] inputShape) {
+        public long[] outputShape() {
             return null;
         }
 
@@ -246,7 +246,7 @@ final class ChannelsLastForward implements AutoCloseable {
     private record Convolution(INDArray weights, INDArray bias, int[] arguments, IActivation activation, long[] shape)
             implements Step {
         @Override
-        public long[] outputShape(long[] inputShape) {
+        public long[] outputShape() {
             return shape;
         }
 
@@ -261,13 +261,13 @@ final class ChannelsLastForward implements AutoCloseable {
 
         @Override
         public List<INDArray> parameters() {
-            return bias == null ? List.of(weights) : List.of(weights, bias);
+            return weightsAndBias(weights, bias);
         }
     }
 
     private record MaxPooling(int[] arguments, long[] shape) implements Step {
         @Override
-        public long[] outputShape(long[] inputShape) {
+        public long[] outputShape() {
             return shape;
         }
 
@@ -286,7 +286,7 @@ final class ChannelsLastForward implements AutoCloseable {
      */
     private record Dense(INDArray weights, INDArray bias, IActivation activation) implements Step {
         @Override
-        public long[] outputShape(long[] inputShape) {
+        public long[] outputShape() {
             return new long[] {weights.size(1)};
         }
 
@@ -301,8 +301,13 @@ final class ChannelsLastForward implements AutoCloseable {
 
         @Override
         public List<INDArray> parameters() {
-            return bias == null ? List.of(weights) : List.of(weights, bias);
+            return weightsAndBias(weights, bias);
         }
+    }
+
+    /** A step's own arrays: its weights, and its bias when it has one. */
+    private static List<INDArray> weightsAndBias(INDArray weights, INDArray bias) {
+        return bias == null ? List.of(weights) : List.of(weights, bias);
     }
 
     /** DL4J's activation functions work in place on the array they are given; this holds if one does not. */
@@ -345,7 +350,7 @@ final class ChannelsLastForward implements AutoCloseable {
                 inputBuffers[i] = previous;
                 // a dense layer reads the channels-last activation before it as one flat row per image
                 inputShapes[i] = step instanceof Dense && shape.length > 1 ? new long[] {product(shape)} : shape;
-                long[] output = step.outputShape(inputShapes[i]);
+                long[] output = step.outputShape();
                 if (output != null) {
                     shape = output;
                     previous = Nd4j.create(DataType.FLOAT, maxImages * product(shape));
