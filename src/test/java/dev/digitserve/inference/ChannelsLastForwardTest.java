@@ -48,6 +48,40 @@ class ChannelsLastForwardTest {
         NativeBackend.configure();
     }
 
+    /** The network of {@code configuration}, initialised with its seeded random weights. */
+    private static MultiLayerNetwork initialised(MultiLayerConfiguration configuration) {
+        MultiLayerNetwork network = new MultiLayerNetwork(configuration);
+        network.init();
+        return network;
+    }
+
+    /**
+     * Serves {@code network} and checks that the engine serves it on the channels-last pass or not, as
+     * {@code channelsLast} says, and predicts what the network itself does at each of {@code counts}.
+     */
+    private static void assertServedAsTheOriginal(MultiLayerNetwork network, boolean channelsLast, int pixelSeed,
+                                                  int... counts) {
+        try (CnnEngine engine = new CnnEngine(network)) {
+            assertThat(engine.servesChannelsLast()).isEqualTo(channelsLast);
+            for (int count : counts) {
+                float[] pixels = TestImages.sparsePixels(count, pixelSeed);
+                assertClose(engine.predict(pixels, count), original(network, pixels, count));
+            }
+        }
+    }
+
+    /** Checks that {@code engine}'s embeddings are {@code network}'s activations of layer {@code layer}, and its classes the network's outputs. */
+    private static void assertEmbeddingsAreLayer(CnnEngine engine, MultiLayerNetwork network, int layer, int count,
+                                                 int pixelSeed) {
+        float[] pixels = TestImages.sparsePixels(count, pixelSeed);
+        InferenceEngine.Outputs outputs = engine.predictWithEmbeddings(pixels, count);
+        try (INDArray input = Nd4j.create(pixels, new long[] {count, Images.PIXELS}, 'c')) {
+            // element 0 is the input, element i + 1 the activation of layer i
+            assertClose(outputs.embeddings(), network.feedForwardToLayer(layer, input, false).get(layer + 1)
+                    .dup('c').data().asFloat());
+        }
+        assertClose(outputs.classes(), original(network, pixels, count));
+    }
 
     private static float[] original(MultiLayerNetwork network, float[] pixels, int count) {
         try (INDArray input = Nd4j.create(pixels, new long[] {count, Images.PIXELS}, 'c')) {
@@ -82,14 +116,7 @@ class ChannelsLastForwardTest {
     void embeddingsFromTheCopyAreTheDenseLayersActivations() {
         MultiLayerNetwork seed = CnnArchitecture.build(CnnParameters.reference());
         try (CnnEngine engine = new CnnEngine(seed)) {
-            int count = CnnEngine.MAX_PASS + 6;
-            float[] pixels = TestImages.sparsePixels(count, 3);
-            InferenceEngine.Outputs outputs = engine.predictWithEmbeddings(pixels, count);
-            try (INDArray input = Nd4j.create(pixels, new long[] {count, Images.PIXELS}, 'c')) {
-                float[] expected = seed.feedForwardToLayer(4, input, false).get(5).dup('c').data().asFloat();
-                assertClose(outputs.embeddings(), expected);
-            }
-            assertClose(outputs.classes(), original(seed, pixels, count));
+            assertEmbeddingsAreLayer(engine, seed, 4, CnnEngine.MAX_PASS + 6, 3);
         }
     }
 
@@ -103,11 +130,7 @@ class ChannelsLastForwardTest {
                 .addLayer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nIn(128).nOut(3)
                         .activation(Activation.SOFTMAX).build())
                 .build();
-        try (CnnEngine engine = new CnnEngine(tuned)) {
-            assertThat(engine.servesChannelsLast()).isTrue();
-            float[] pixels = TestImages.sparsePixels(9, 5);
-            assertClose(engine.predict(pixels, 9), original(tuned, pixels, 9));
-        }
+        assertServedAsTheOriginal(tuned, true, 5, 9);
     }
 
     @Test
@@ -119,14 +142,9 @@ class ChannelsLastForwardTest {
                 .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(10).activation(Activation.SOFTMAX).build())
                 .setInputType(InputType.convolutionalFlat(28, 28, 1))
                 .build();
-        MultiLayerNetwork network = new MultiLayerNetwork(configuration);
-        network.init();
+        MultiLayerNetwork network = initialised(configuration);
         assertThat(ChannelsLastForward.of(network, CnnEngine.MAX_PASS)).isEmpty();
-        try (CnnEngine engine = new CnnEngine(network)) {
-            assertThat(engine.servesChannelsLast()).isFalse();
-            float[] pixels = TestImages.sparsePixels(4, 9);
-            assertClose(engine.predict(pixels, 4), original(network, pixels, 4));
-        }
+        assertServedAsTheOriginal(network, false, 9, 4);
     }
 
     @Test
@@ -140,15 +158,7 @@ class ChannelsLastForwardTest {
                 .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(10).activation(Activation.SOFTMAX).build())
                 .setInputType(InputType.convolutionalFlat(28, 28, 1))
                 .build();
-        MultiLayerNetwork network = new MultiLayerNetwork(configuration);
-        network.init();
-        try (CnnEngine engine = new CnnEngine(network)) {
-            assertThat(engine.servesChannelsLast()).isTrue();
-            for (int count : List.of(1, 5)) {
-                float[] pixels = TestImages.sparsePixels(count, 11);
-                assertClose(engine.predict(pixels, count), original(network, pixels, count));
-            }
-        }
+        assertServedAsTheOriginal(initialised(configuration), true, 11, 1, 5);
     }
 
     @Test
@@ -163,15 +173,9 @@ class ChannelsLastForwardTest {
                 .inputPreProcessor(2, new CnnToFeedForwardPreProcessor(13, 13, 5))
                 .setInputType(InputType.convolutionalFlat(28, 28, 1))
                 .build();
-        MultiLayerNetwork network = new MultiLayerNetwork(configuration);
-        network.init();
         assertThat(configuration.getInputPreProcess(2)).isInstanceOf(CnnToFeedForwardPreProcessor.class);
         assertThat(configuration.getInputPreProcess(3)).isNull();
-        try (CnnEngine engine = new CnnEngine(network)) {
-            assertThat(engine.servesChannelsLast()).isTrue();
-            float[] pixels = TestImages.sparsePixels(3, 13);
-            assertClose(engine.predict(pixels, 3), original(network, pixels, 3));
-        }
+        assertServedAsTheOriginal(initialised(configuration), true, 13, 3);
     }
 
     @Test
@@ -183,17 +187,10 @@ class ChannelsLastForwardTest {
                 .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(10).activation(Activation.SOFTMAX).build())
                 .setInputType(InputType.convolutionalFlat(28, 28, 1))
                 .build();
-        MultiLayerNetwork network = new MultiLayerNetwork(configuration);
-        network.init();
+        MultiLayerNetwork network = initialised(configuration);
         try (CnnEngine engine = new CnnEngine(network)) {
             assertThat(engine.servesChannelsLast()).isFalse();
-            int count = CnnEngine.MAX_PASS + 2;
-            float[] pixels = TestImages.sparsePixels(count, 4);
-            InferenceEngine.Outputs outputs = engine.predictWithEmbeddings(pixels, count);
-            try (INDArray input = Nd4j.create(pixels, new long[] {count, Images.PIXELS}, 'c')) {
-                assertClose(outputs.embeddings(), network.feedForwardToLayer(2, input, false).get(3).dup('c').data().asFloat());
-            }
-            assertClose(outputs.classes(), original(network, pixels, count));
+            assertEmbeddingsAreLayer(engine, network, 2, CnnEngine.MAX_PASS + 2, 4);
         }
     }
 
