@@ -15,7 +15,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-import dev.digitserve.inference.Images;
 import dev.digitserve.inference.InferenceEngine;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 
@@ -115,36 +114,22 @@ class EmbeddingBatchingTest {
         public Outputs predictWithEmbeddings(float[] pixels, int count) {
             calls.add("embed " + count);
             await();
+            int[] ids = FakeEngine.ids(pixels, count);
             float[] embeddings = new float[count * WIDTH];
             for (int i = 0; i < count; i++) {
-                int id = (int) pixels[i * Images.PIXELS];
                 for (int k = 0; k < WIDTH; k++) {
-                    embeddings[i * WIDTH + k] = -id - k / 2f;
+                    embeddings[i * WIDTH + k] = -ids[i] - k / 2f;
                 }
             }
             return new Outputs(classes(pixels, count), embeddings);
         }
 
         private void await() {
-            try {
-                if (!gate.await(10, TimeUnit.SECONDS)) {
-                    throw new IllegalStateException("test never released the engine");
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException(e);
-            }
+            FakeEngine.awaitGate(gate);
         }
 
-        private float[] classes(float[] pixels, int count) {
-            float[] out = new float[count * OUTPUT_SIZE];
-            for (int i = 0; i < count; i++) {
-                int id = (int) pixels[i * Images.PIXELS];
-                for (int j = 0; j < OUTPUT_SIZE; j++) {
-                    out[i * OUTPUT_SIZE + j] = id * 10 + j;
-                }
-            }
-            return out;
+        private static float[] classes(float[] pixels, int count) {
+            return FakeEngine.expected(FakeEngine.ids(pixels, count));
         }
 
         @Override

@@ -46,6 +46,27 @@ final class FakeEngine implements InferenceEngine {
         return out;
     }
 
+    /** The id each of the first {@code count} images carries in its first pixel. */
+    static int[] ids(float[] pixels, int count) {
+        int[] ids = new int[count];
+        for (int i = 0; i < count; i++) {
+            ids[i] = (int) pixels[i * Images.PIXELS];
+        }
+        return ids;
+    }
+
+    /** Waits for {@code gate} to open; a test that never opens it fails the engine call after 10 s instead of hanging. */
+    static void awaitGate(CountDownLatch gate) {
+        try {
+            if (!gate.await(10, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("test never released the engine");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     static int[] range(int fromInclusive, int toInclusive) {
         return java.util.stream.IntStream.rangeClosed(fromInclusive, toInclusive).toArray();
     }
@@ -99,14 +120,7 @@ final class FakeEngine implements InferenceEngine {
         batches.add(List.copyOf(ids));
         threads.add(Thread.currentThread().getName());
         entered.add(count);
-        try {
-            if (!gate.await(10, TimeUnit.SECONDS)) {
-                throw new IllegalStateException("test never released the engine");
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+        awaitGate(gate);
         if (ids.contains(failOnId)) {
             throw new IllegalStateException("boom on image " + failOnId);
         }
@@ -114,13 +128,7 @@ final class FakeEngine implements InferenceEngine {
         if (c != null) {
             c.advanceWithoutAlarms(java.time.Duration.ofNanos(computeNanos));
         }
-        float[] out = new float[count * OUTPUT_SIZE];
-        for (int i = 0; i < count; i++) {
-            for (int j = 0; j < OUTPUT_SIZE; j++) {
-                out[i * OUTPUT_SIZE + j] = ids.get(i) * 10 + j;
-            }
-        }
-        return out;
+        return expected(ids.stream().mapToInt(Integer::intValue).toArray());
     }
 
     @Override
