@@ -1,0 +1,511 @@
+package dev.digitserve.training;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import org.deeplearning4j.nn.api.Updater;
+import org.deeplearning4j.nn.conf.BackpropType;
+import org.deeplearning4j.nn.conf.ConvolutionMode;
+import org.deeplearning4j.nn.conf.InputPreProcessor;
+import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.dropout.Dropout;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.BaseLayer;
+import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.conf.layers.DropoutLayer;
+import org.deeplearning4j.nn.conf.layers.Layer;
+import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.conf.layers.PoolingType;
+import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
+import org.deeplearning4j.nn.conf.preprocessor.CnnToFeedForwardPreProcessor;
+import org.deeplearning4j.nn.conf.preprocessor.FeedForwardToCnnPreProcessor;
+import org.deeplearning4j.nn.gradient.DefaultGradient;
+import org.deeplearning4j.nn.gradient.Gradient;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
+import org.nd4j.linalg.activations.impl.ActivationReLU;
+import org.nd4j.linalg.activations.impl.ActivationSoftmax;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.DynamicCustomOp;
+import org.nd4j.linalg.api.ops.impl.scalar.Step;
+import org.nd4j.linalg.api.ops.random.impl.DropOutInverted;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.lossfunctions.impl.LossMCXENT;
+import org.nd4j.linalg.ops.transforms.Transforms;
+
+/**
+ * One minibatch step of DL4J's own training ({@code network.fit(x, y)}) for a plain channels-first CNN, with the
+ * gradient computed channels-last (NHWC) by bare ND4J operations and then handed to the network's own DL4J
+ * updater, which applies the optimizer, regularization and the division by the batch size exactly as
+ * {@code fit} does. The network's parameters, updater state and iteration count change as under {@code fit};
+ * the network stays an ordinary channels-first DL4J network.
+ *
+ * <p>Why not {@code fit}: DL4J hands oneDNN channels-first arrays, and oneDNN converts each one to its own layout
+ * and back (about 23 conversions per step of the seed CNN, ~23 ms of ~105 ms at batch 128 on 2 cores); its ReLU
+ * derivative is an element-at-a-time function call (relu_bp, ~9 ms per step where a mask and a product take
+ * ~3 ms); and the first convolution's gradient with respect to the input image, which nothing reads, costs
+ * another ~3 ms. Channels-last data lets oneDNN's forward convolutions read and write the arrays directly.
+ *
+ * <p>Contract: {@link #of} returns a step only for a network it computes exactly as DL4J does: a flat
+ * single-channel input reshaped by {@link FeedForwardToCnnPreProcessor}; ReLU convolutions with bias (truncate,
+ * strict or same mode), max pooling, {@link DropoutLayer}s with a fixed {@link Dropout} probability; one
+ * flattening step; ReLU dense layers with bias; a softmax output layer with unweighted cross-entropy (MCXENT),
+ * standard backpropagation and no frozen layer. Anything else returns empty and the caller trains with
+ * {@code fit}. Dropout draws from ND4J's random generator as DL4J's does, so the two agree in distribution, not
+ * draw for draw. A step keeps buffers for the batch sizes it has seen; it is for one thread at a time and must
+ * be closed.
+ */
+public final class ChannelsLastTrainingStep implements AutoCloseable {
+    /** libnd4j's integer argument values after a window: data format and weight layout ([out, in, kH, kW], DL4J's). */
+    private static final int CHANNELS_LAST = 1;
+    private static final int WEIGHTS_OUT_IN_HEIGHT_WIDTH = 1;
+    private static final int POOLING_UNUSED = 0;
+
+    private final MultiLayerNetwork network;
+    private final List<Stage> stages;
+    private final long[] imageShape;
+    private final Gradient gradient;
+    private final Map<Integer, Buffers> buffersByBatch = new HashMap<>();
+    private boolean dropout = true;
+
+    private ChannelsLastTrainingStep(MultiLayerNetwork network, List<Stage> stages, long[] imageShape,
+                                     Gradient gradient) {
+        this.network = network;
+        this.stages = stages;
+        this.imageShape = imageShape;
+        this.gradient = gradient;
+    }
+
+    /** A step for {@code network}, or empty if it has a layer or setting this step does not compute as DL4J does. */
+    public static Optional<ChannelsLastTrainingStep> of(MultiLayerNetwork network) {
+        MultiLayerConfiguration configuration = network.getLayerWiseConfigurations();
+        Map<Integer, InputPreProcessor> preprocessors = configuration.getInputPreProcessors();
+        if (configuration.getBackpropType() != BackpropType.Standard || preprocessors.size() != 2
+                || !(preprocessors.get(0) instanceof FeedForwardToCnnPreProcessor toCnn)
+                || toCnn.getNumChannels() != 1) {
+            return Optional.empty();
+        }
+        InputType type = InputType.convolutional(toCnn.getInputHeight(), toCnn.getInputWidth(), 1);
+        long[] imageShape = {toCnn.getInputHeight(), toCnn.getInputWidth(), 1};
+        // one image's activation shape as the stages compute it, checked against DL4J's own arithmetic
+        long[] shape = withRows(1, imageShape);
+        List<Stage> stages = new ArrayList<>();
+        // DL4J creates the gradient views on the first fit; the stages write into them from the start
+        if (network.getFlattenedGradients() == null) {
+            network.initGradientsView();
+        }
+        Gradient gradient = new DefaultGradient(network.getFlattenedGradients());
+        int layers = configuration.getConfs().size();
+        for (int i = 0; i < layers; i++) {
+            InputPreProcessor preprocessor = preprocessors.get(i);
+            if (i > 0 && preprocessor != null) {
+                if (!(preprocessor instanceof CnnToFeedForwardPreProcessor)
+                        || !(type instanceof InputType.InputTypeConvolutional)) {
+                    return Optional.empty();
+                }
+                stages.add(new Flatten());
+                shape = stages.get(stages.size() - 1).outputShape(shape);
+                type = preprocessor.getOutputType(type);
+            }
+            NeuralNetConfiguration layerConfiguration = configuration.getConf(i);
+            Layer layer = layerConfiguration.getLayer();
+            InputType output = layer.getOutputType(i, type);
+            INDArray layerGradients = network.getLayer(i).getGradientsViewArray();
+            Map<String, INDArray> gradients = layerGradients == null ? Map.of()
+                    : layer.initializer().getGradientsFromFlattened(layerConfiguration, layerGradients);
+            Stage stage = stage(layer, network.getLayer(i).paramTable(), gradients, type, i == layers - 1);
+            if (stage == null) {
+                return Optional.empty();
+            }
+            shape = stage.outputShape(shape);
+            if (!java.util.Arrays.equals(shape, oneImage(output))) {
+                return Optional.empty();
+            }
+            // the updater finds each layer's gradients by DL4J's "<layer index>_<parameter>" keys
+            for (Map.Entry<String, INDArray> entry : gradients.entrySet()) {
+                gradient.setGradientFor(i + "_" + entry.getKey(), entry.getValue());
+            }
+            stages.add(stage);
+            type = output;
+        }
+        if (!(stages.get(stages.size() - 1) instanceof Output)) {
+            return Optional.empty();
+        }
+        return Optional.of(new ChannelsLastTrainingStep(network, List.copyOf(stages), imageShape, gradient));
+    }
+
+    /** DL4J's activation type as the channels-last shape of one image's activation. */
+    private static long[] oneImage(InputType type) {
+        if (type instanceof InputType.InputTypeConvolutional convolutional) {
+            return new long[] {1, convolutional.getHeight(), convolutional.getWidth(), convolutional.getChannels()};
+        }
+        return new long[] {1, type.arrayElementsPerExample()};
+    }
+
+    private static Stage stage(Layer layer, Map<String, INDArray> parameters, Map<String, INDArray> gradients,
+                               InputType input, boolean last) {
+        boolean spatial = input instanceof InputType.InputTypeConvolutional;
+        if (layer.getClass() == DropoutLayer.class) {
+            return layer.getIDropout() instanceof Dropout dropout && dropout.getClass() == Dropout.class
+                    && dropout.getPSchedule() == null ? new DropoutStage(dropout.getP()) : null;
+        }
+        // dropout or weight noise on a layer's own input is DL4J's business
+        if (layer instanceof BaseLayer base && (base.getIDropout() != null || base.getWeightNoise() != null)) {
+            return null;
+        }
+        if (spatial && layer.getClass() == ConvolutionLayer.class) {
+            ConvolutionLayer convolution = (ConvolutionLayer) layer;
+            if (!knownMode(convolution.getConvolutionMode()) || !convolution.hasBias() || !isRelu(convolution)) {
+                return null;
+            }
+            int[] arguments = window(convolution.getKernelSize(), convolution.getStride(), convolution.getPadding(),
+                    convolution.getDilation(), convolution.getConvolutionMode(), CHANNELS_LAST,
+                    WEIGHTS_OUT_IN_HEIGHT_WIDTH);
+            return new Convolution(parameters.get("W"), parameters.get("b").reshape(-1), gradients.get("W"),
+                    gradients.get("b").reshape(-1), arguments);
+        }
+        if (spatial && layer.getClass() == SubsamplingLayer.class) {
+            SubsamplingLayer pooling = (SubsamplingLayer) layer;
+            if (pooling.getPoolingType() != PoolingType.MAX || !knownMode(pooling.getConvolutionMode())) {
+                return null;
+            }
+            return new MaxPooling(window(pooling.getKernelSize(), pooling.getStride(), pooling.getPadding(),
+                    pooling.getDilation(), pooling.getConvolutionMode(), POOLING_UNUSED, CHANNELS_LAST));
+        }
+        if (!spatial && layer.getClass() == DenseLayer.class && !last) {
+            DenseLayer dense = (DenseLayer) layer;
+            if (dense.hasLayerNorm() || !dense.hasBias() || !isRelu(dense)) {
+                return null;
+            }
+            return new Dense(parameters.get("W"), parameters.get("b"), gradients.get("W"), gradients.get("b"));
+        }
+        if (!spatial && layer.getClass() == OutputLayer.class && last) {
+            OutputLayer output = (OutputLayer) layer;
+            if (!output.hasBias() || !(output.getActivationFn() instanceof ActivationSoftmax)
+                    || !(output.getLossFn() instanceof LossMCXENT loss) || loss.getClass() != LossMCXENT.class
+                    || loss.getWeights() != null) {
+                return null;
+            }
+            return new Output(new Dense(parameters.get("W"), parameters.get("b"), gradients.get("W"),
+                    gradients.get("b")), loss.getSoftmaxClipEps());
+        }
+        return null;
+    }
+
+    private static boolean isRelu(BaseLayer layer) {
+        return new ActivationReLU().equals(layer.getActivationFn());
+    }
+
+    private static boolean knownMode(ConvolutionMode mode) {
+        return mode == ConvolutionMode.Truncate || mode == ConvolutionMode.Strict || mode == ConvolutionMode.Same;
+    }
+
+    private static int[] window(int[] kernel, int[] stride, int[] padding, int[] dilation, ConvolutionMode mode,
+                                int dataFormatOrExtra, int last) {
+        return new int[] {kernel[0], kernel[1], stride[0], stride[1], padding[0], padding[1], dilation[0], dilation[1],
+                mode == ConvolutionMode.Same ? 1 : 0, dataFormatOrExtra, last};
+    }
+
+    /**
+     * Trains on one minibatch: {@code features} flat ({@code N x H*W}), {@code labels} one-hot ({@code N x classes}).
+     * Returns the score DL4J's {@code fit} would leave in {@code network.score()} (mean cross-entropy plus
+     * regularization), and sets it there too.
+     */
+    public double fit(INDArray features, INDArray labels) {
+        double loss = computeGradient(features, labels);
+        MultiLayerConfiguration configuration = network.getLayerWiseConfigurations();
+        int iteration = configuration.getIterationCount();
+        int epoch = configuration.getEpochCount();
+        Updater updater = network.getUpdater();
+        updater.update(network, gradient, iteration, epoch, (int) features.size(0), LayerWorkspaceMgr.noWorkspaces());
+        // the updater turned the gradient into the step, in place, as under fit (DL4J's plain step function)
+        INDArray parameters = network.params();
+        parameters.subi(network.getFlattenedGradients().reshape(parameters.shape()));
+        network.applyConstraints(iteration, epoch);
+        configuration.setIterationCount(iteration + 1);
+        double score = loss + network.calcRegularizationScore(true);
+        network.setScore(score);
+        return score;
+    }
+
+    /** Leaves the parameters alone; for tests comparing with DL4J with dropout off. */
+    ChannelsLastTrainingStep withoutDropout() {
+        dropout = false;
+        return this;
+    }
+
+    /**
+     * Writes the gradient of the summed (not yet averaged) loss into the network's gradient view, as DL4J's
+     * {@code computeGradientAndScore} does, and returns the mean loss without regularization.
+     */
+    double computeGradient(INDArray features, INDArray labels) {
+        int images = (int) features.size(0);
+        Buffers buffers = buffersByBatch.computeIfAbsent(images, this::buffers);
+        buffers.activations[0].assign(features.reshape('c', buffers.activations[0].shape()));
+        for (int i = 0; i < stages.size(); i++) {
+            stages.get(i).forward(buffers.activations[i], buffers.activations[i + 1], buffers.scratch[i], dropout);
+        }
+        Output output = (Output) stages.get(stages.size() - 1);
+        double loss = output.lossAndGradient(buffers.activations[stages.size()], labels, buffers.gradients[stages.size()]);
+        for (int i = stages.size() - 1; i >= 0; i--) {
+            stages.get(i).backward(buffers.activations[i], buffers.activations[i + 1], buffers.gradients[i + 1],
+                    buffers.gradients[i], buffers.scratch[i], dropout);
+        }
+        return loss;
+    }
+
+    private Buffers buffers(int images) {
+        long[] shape = withRows(images, imageShape);
+        INDArray[] activations = new INDArray[stages.size() + 1];
+        INDArray[] gradients = new INDArray[stages.size() + 1];
+        INDArray[] scratch = new INDArray[stages.size()];
+        activations[0] = Nd4j.create(DataType.FLOAT, shape);
+        gradients[0] = Nd4j.create(DataType.FLOAT, shape);
+        for (int i = 0; i < stages.size(); i++) {
+            shape = stages.get(i).outputShape(shape);
+            activations[i + 1] = Nd4j.create(DataType.FLOAT, shape);
+            gradients[i + 1] = Nd4j.create(DataType.FLOAT, shape);
+            scratch[i] = Nd4j.create(DataType.FLOAT, shape);
+        }
+        return new Buffers(activations, gradients, scratch);
+    }
+
+    /** Frees the buffers' native memory; the network is the caller's. */
+    @Override
+    public void close() {
+        for (Buffers buffers : buffersByBatch.values()) {
+            buffers.close();
+        }
+        buffersByBatch.clear();
+    }
+
+    /**
+     * A batch size's arrays: stage i reads {@code activations[i]} and writes {@code activations[i + 1]}; backward it
+     * reads {@code gradients[i + 1]} and writes {@code gradients[i]}; {@code scratch[i]} is its own (a mask).
+     */
+    private record Buffers(INDArray[] activations, INDArray[] gradients, INDArray[] scratch) implements AutoCloseable {
+        @Override
+        public void close() {
+            for (INDArray[] arrays : List.of(activations, gradients, scratch)) {
+                for (INDArray array : arrays) {
+                    array.close();
+                }
+            }
+        }
+    }
+
+    /** One layer, or the flattening between the spatial and the dense layers, forward and backward. */
+    private sealed interface Stage permits Convolution, MaxPooling, DropoutStage, Flatten, Dense, Output {
+        long[] outputShape(long[] input);
+
+        void forward(INDArray input, INDArray output, INDArray scratch, boolean dropout);
+
+        /**
+         * From the gradient at the output ({@code outputGradient}, which it may overwrite) to the gradient at the
+         * input, writing the layer's parameter gradients into the network's gradient view on the way.
+         */
+        void backward(INDArray input, INDArray output, INDArray outputGradient, INDArray inputGradient,
+                      INDArray scratch, boolean dropout);
+    }
+
+    /** ReLU convolution; weights and bias are the network's own views, read as DL4J lays them out. */
+    private record Convolution(INDArray weights, INDArray bias, INDArray weightGradient, INDArray biasGradient,
+                               int[] arguments) implements Stage {
+        @Override
+        public long[] outputShape(long[] input) {
+            long height = outputSize(input[1], arguments[0], arguments[2], arguments[4], arguments[6], arguments[8]);
+            long width = outputSize(input[2], arguments[1], arguments[3], arguments[5], arguments[7], arguments[8]);
+            return new long[] {input[0], height, width, weights.size(0)};
+        }
+
+        @Override
+        public void forward(INDArray input, INDArray output, INDArray scratch, boolean dropout) {
+            Nd4j.exec(DynamicCustomOp.builder("conv2d").addInputs(input, weights, bias).addOutputs(output)
+                    .addIntegerArguments(arguments).build());
+            Transforms.relu(output, false);
+        }
+
+        @Override
+        public void backward(INDArray input, INDArray output, INDArray outputGradient, INDArray inputGradient,
+                             INDArray scratch, boolean dropout) {
+            reluBackward(output, outputGradient, scratch);
+            Nd4j.exec(DynamicCustomOp.builder("conv2d_bp").addInputs(input, weights, bias, outputGradient)
+                    .addOutputs(inputGradient, weightGradient, biasGradient).addIntegerArguments(arguments).build());
+        }
+    }
+
+    private record MaxPooling(int[] arguments) implements Stage {
+        @Override
+        public long[] outputShape(long[] input) {
+            long height = outputSize(input[1], arguments[0], arguments[2], arguments[4], arguments[6], arguments[8]);
+            long width = outputSize(input[2], arguments[1], arguments[3], arguments[5], arguments[7], arguments[8]);
+            return new long[] {input[0], height, width, input[3]};
+        }
+
+        @Override
+        public void forward(INDArray input, INDArray output, INDArray scratch, boolean dropout) {
+            Nd4j.exec(DynamicCustomOp.builder("maxpool2d").addInputs(input).addOutputs(output)
+                    .addIntegerArguments(arguments).build());
+        }
+
+        @Override
+        public void backward(INDArray input, INDArray output, INDArray outputGradient, INDArray inputGradient,
+                             INDArray scratch, boolean dropout) {
+            Nd4j.exec(DynamicCustomOp.builder("maxpool2d_bp").addInputs(input, outputGradient)
+                    .addOutputs(inputGradient).addIntegerArguments(arguments).build());
+        }
+    }
+
+    /**
+     * Inverted dropout as DL4J's {@link Dropout} applies it: each value kept with probability {@code keep} and scaled
+     * by 1 / keep, the mask (0 or 1 / keep) kept for the backward pass.
+     */
+    private record DropoutStage(double keep) implements Stage {
+        @Override
+        public long[] outputShape(long[] input) {
+            return input;
+        }
+
+        @Override
+        public void forward(INDArray input, INDArray output, INDArray scratch, boolean dropout) {
+            if (!dropout) {
+                output.assign(input);
+                return;
+            }
+            scratch.assign(1.0);
+            Nd4j.getExecutioner().exec(new DropOutInverted(scratch, scratch, keep), Nd4j.getRandom());
+            Nd4j.exec(new org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.MulOp(input, scratch, output));
+        }
+
+        @Override
+        public void backward(INDArray input, INDArray output, INDArray outputGradient, INDArray inputGradient,
+                             INDArray scratch, boolean dropout) {
+            if (dropout) {
+                Nd4j.exec(new org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.MulOp(outputGradient,
+                        scratch, inputGradient));
+            } else {
+                inputGradient.assign(outputGradient);
+            }
+        }
+    }
+
+    /**
+     * Channels-last activations to the flat rows a dense layer trained channels-first expects: DL4J flattens
+     * (channel, y, x), so the dense weights stay as they are and the activations are permuted instead.
+     */
+    private record Flatten() implements Stage {
+        @Override
+        public long[] outputShape(long[] input) {
+            return new long[] {input[0], input[1] * input[2] * input[3]};
+        }
+
+        @Override
+        public void forward(INDArray input, INDArray output, INDArray scratch, boolean dropout) {
+            output.reshape('c', input.size(0), input.size(3), input.size(1), input.size(2))
+                    .assign(input.permute(0, 3, 1, 2));
+        }
+
+        @Override
+        public void backward(INDArray input, INDArray output, INDArray outputGradient, INDArray inputGradient,
+                             INDArray scratch, boolean dropout) {
+            inputGradient.assign(outputGradient.reshape('c', input.size(0), input.size(3), input.size(1),
+                    input.size(2)).permute(0, 2, 3, 1));
+        }
+    }
+
+    /**
+     * A ReLU dense layer. DL4J keeps {@code W} ({@code [in, out]}) column-major, so its transpose is a row-major
+     * {@code [out, in]} view, which is what the products read and write.
+     */
+    private record Dense(INDArray weights, INDArray bias, INDArray weightGradient, INDArray biasGradient)
+            implements Stage {
+        @Override
+        public long[] outputShape(long[] input) {
+            return new long[] {input[0], weights.size(1)};
+        }
+
+        @Override
+        public void forward(INDArray input, INDArray output, INDArray scratch, boolean dropout) {
+            affine(input, output);
+            Transforms.relu(output, false);
+        }
+
+        void affine(INDArray input, INDArray output) {
+            // output = input . W = input . (W^T)^T, with W^T the row-major view
+            Nd4j.exec(DynamicCustomOp.builder("matmul").addInputs(input, weights.transpose()).addOutputs(output)
+                    .addIntegerArguments(0, 1).build());
+            output.addiRowVector(bias);
+        }
+
+        @Override
+        public void backward(INDArray input, INDArray output, INDArray outputGradient, INDArray inputGradient,
+                             INDArray scratch, boolean dropout) {
+            reluBackward(output, outputGradient, scratch);
+            parameterAndInputGradients(input, outputGradient, inputGradient);
+        }
+
+        void parameterAndInputGradients(INDArray input, INDArray outputGradient, INDArray inputGradient) {
+            // dW^T = dOut^T . input, written into the row-major view of DL4J's column-major gradient
+            Nd4j.exec(DynamicCustomOp.builder("matmul").addInputs(outputGradient, input)
+                    .addOutputs(weightGradient.transpose()).addIntegerArguments(1, 0).build());
+            outputGradient.sum(biasGradient.reshape(-1), 0);
+            Nd4j.exec(DynamicCustomOp.builder("matmul").addInputs(outputGradient, weights.transpose())
+                    .addOutputs(inputGradient).build());
+        }
+    }
+
+    /** Softmax with cross-entropy: the gradient at the pre-activation is probabilities minus labels. */
+    private record Output(Dense affine, double clip) implements Stage {
+        @Override
+        public long[] outputShape(long[] input) {
+            return affine.outputShape(input);
+        }
+
+        @Override
+        public void forward(INDArray input, INDArray output, INDArray scratch, boolean dropout) {
+            affine.affine(input, output);
+            Nd4j.exec(new org.nd4j.linalg.api.ops.impl.transforms.custom.SoftMax(output, output, -1));
+        }
+
+        /** The mean loss over the rows, as LossMCXENT scores it (probabilities clipped to [clip, 1 - clip]). */
+        double lossAndGradient(INDArray probabilities, INDArray labels, INDArray gradient) {
+            INDArray clipped = Transforms.min(Transforms.max(probabilities, clip, true), 1 - clip, false);
+            double loss = -Transforms.log(clipped, false).muli(labels).sumNumber().doubleValue()
+                    / probabilities.size(0);
+            clipped.close();
+            Nd4j.exec(new org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.SubOp(probabilities, labels,
+                    gradient));
+            return loss;
+        }
+
+        @Override
+        public void backward(INDArray input, INDArray output, INDArray outputGradient, INDArray inputGradient,
+                             INDArray scratch, boolean dropout) {
+            affine.parameterAndInputGradients(input, outputGradient, inputGradient);
+        }
+    }
+
+    /** {@code gradient *= (activation > 0)}: ReLU's derivative from its output, as two vectorised passes. */
+    private static void reluBackward(INDArray activation, INDArray gradient, INDArray mask) {
+        Nd4j.exec(new Step(activation, mask, 0.0));
+        gradient.muli(mask);
+    }
+
+    private static long outputSize(long in, int kernel, int stride, int padding, int dilation, int same) {
+        long effectiveKernel = kernel + (long) (kernel - 1) * (dilation - 1);
+        return same == 1 ? (in + stride - 1) / stride : (in - effectiveKernel + 2L * padding) / stride + 1;
+    }
+
+    private static long[] withRows(int images, long[] shape) {
+        long[] result = new long[shape.length + 1];
+        result[0] = images;
+        System.arraycopy(shape, 0, result, 1, shape.length);
+        return result;
+    }
+}
