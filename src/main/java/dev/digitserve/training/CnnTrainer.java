@@ -70,67 +70,89 @@ public final class CnnTrainer {
         float[] batchPixels = augmentation.enabled() ? new float[batchSize * MnistDataset.PIXELS] : null;
         long augmentNanos = 0;
 
+        // the same training as fit, a third faster where the network allows it (see ChannelsLastTrainingStep)
+        ChannelsLastTrainingStep channelsLast = ChannelsLastTrainingStep.of(network).orElse(null);
+        log.info("training a {}-parameter network {}", network.numParams(),
+                channelsLast == null ? "with DL4J's fit" : "channels-last");
         long started = System.nanoTime();
         long iteration = 0;
         Evaluation evaluation = null;
-        for (int epoch = 1; epoch <= parameters.epochs(); epoch++) {
-            listener.onEpochStart(epoch, parameters.epochs());
-            if (epoch > 1) {
-                order = sampler.nextEpoch(shuffler);
-                if (order.length != n) {
-                    throw new IllegalStateException("the sampler changed the epoch's length from " + n + " to "
-                            + order.length);
+        try {
+            for (int epoch = 1; epoch <= parameters.epochs(); epoch++) {
+                listener.onEpochStart(epoch, parameters.epochs());
+                if (epoch > 1) {
+                    order = sampler.nextEpoch(shuffler);
+                    if (order.length != n) {
+                        throw new IllegalStateException("the sampler changed the epoch's length from " + n + " to "
+                                + order.length);
+                    }
                 }
-            }
-            double epochLoss = 0;
-            for (int b = 0; b < batchesPerEpoch; b++) {
-                if (cancelled.getAsBoolean()) {
-                    throw new TrainingCancelledException();
+                double epochLoss = 0;
+                for (int b = 0; b < batchesPerEpoch; b++) {
+                    if (cancelled.getAsBoolean()) {
+                        throw new TrainingCancelledException();
+                    }
+                    int from = b * batchSize;
+                    int to = Math.min(n, from + batchSize);
+                    int[] rows = java.util.Arrays.copyOfRange(order, from, to);
+                    if (augmentation.enabled()) {
+                        long augmentStarted = System.nanoTime();
+                        for (int r = 0; r < rows.length; r++) {
+                            data.floatsInto(rows[r], batchPixels, r * MnistDataset.PIXELS);
+                        }
+                        augmentation.augment(batchPixels, rows.length, distortions);
+                        augmentNanos += System.nanoTime() - augmentStarted;
+                        float[] pixels = java.util.Arrays.copyOf(batchPixels, rows.length * MnistDataset.PIXELS);
+                        try (INDArray x = Nd4j.create(pixels, new long[] {rows.length, MnistDataset.PIXELS}, 'c');
+                             INDArray y = labels.getRows(rows)) {
+                            epochLoss += step(network, channelsLast, x, y);
+                        }
+                    } else {
+                        try (INDArray x = features.getRows(rows); INDArray y = labels.getRows(rows)) {
+                            epochLoss += step(network, channelsLast, x, y);
+                        }
+                    }
+                    iteration++;
+                    if (iteration % REPORT_EVERY == 0 && b + 1 < batchesPerEpoch) {
+                        listener.onProgress(progress(epoch, parameters, iteration, totalIterations, batchSize, n,
+                                epochLoss / (b + 1), started, null));
+                    }
                 }
-                int from = b * batchSize;
-                int to = Math.min(n, from + batchSize);
-                int[] rows = java.util.Arrays.copyOfRange(order, from, to);
                 if (augmentation.enabled()) {
-                    long augmentStarted = System.nanoTime();
-                    for (int r = 0; r < rows.length; r++) {
-                        data.floatsInto(rows[r], batchPixels, r * MnistDataset.PIXELS);
-                    }
-                    augmentation.augment(batchPixels, rows.length, distortions);
-                    augmentNanos += System.nanoTime() - augmentStarted;
-                    try (INDArray x = Nd4j.create(java.util.Arrays.copyOf(batchPixels, rows.length * MnistDataset.PIXELS),
-                            new long[] {rows.length, MnistDataset.PIXELS}, 'c'); INDArray y = labels.getRows(rows)) {
-                        network.fit(new DataSet(x, y));
-                    }
-                } else {
-                    try (INDArray x = features.getRows(rows); INDArray y = labels.getRows(rows)) {
-                        network.fit(new DataSet(x, y));
-                    }
+                    // the cost of artificial data, visible in the log: the distortions alone, against the whole epoch
+                    double seconds = augmentNanos / 1e9;
+                    log.info(String.format(java.util.Locale.ROOT,
+                            "epoch %d: augmentation %.1f s for %d images (%.0f images/s alone), %.0f%% of the epoch"
+                                    + " so far",
+                            epoch, seconds, (long) n * epoch, n * (double) epoch / Math.max(1e-9, seconds),
+                            100.0 * augmentNanos / Math.max(1, System.nanoTime() - started)));
                 }
-                iteration++;
-                epochLoss += network.score();
-                if (iteration % REPORT_EVERY == 0 && b + 1 < batchesPerEpoch) {
-                    listener.onProgress(progress(epoch, parameters, iteration, totalIterations, batchSize, n,
-                            epochLoss / (b + 1), started, null));
-                }
+                // DL4J counts epochs only in its own fit(iterator); an epoch-scheduled learning rate (Optimizer)
+                // needs it
+                network.incrementEpochCount();
+                evaluation = Evaluator.evaluate(new CnnEngine(network), test);
+                // the epoch's report carries the mean training loss over the epoch, as Keras prints it
+                listener.onProgress(progress(epoch, parameters, iteration, totalIterations, batchSize, n,
+                        epochLoss / batchesPerEpoch, started, evaluation.accuracy()));
             }
-            if (augmentation.enabled()) {
-                // the cost of artificial data, visible in the log: the distortions alone, against the whole epoch
-                double seconds = augmentNanos / 1e9;
-                log.info(String.format(java.util.Locale.ROOT,
-                        "epoch %d: augmentation %.1f s for %d images (%.0f images/s alone), %.0f%% of the epoch so far",
-                        epoch, seconds, (long) n * epoch, n * (double) epoch / Math.max(1e-9, seconds),
-                        100.0 * augmentNanos / Math.max(1, System.nanoTime() - started)));
+        } finally {
+            if (channelsLast != null) {
+                channelsLast.close();
             }
-            // DL4J counts epochs only in its own fit(iterator); an epoch-scheduled learning rate (Optimizer) needs it
-            network.incrementEpochCount();
-            evaluation = Evaluator.evaluate(new CnnEngine(network), test);
-            // the epoch's report carries the mean training loss over the epoch, as Keras prints it
-            listener.onProgress(progress(epoch, parameters, iteration, totalIterations, batchSize, n,
-                    epochLoss / batchesPerEpoch, started, evaluation.accuracy()));
+            features.close();
+            labels.close();
         }
-        features.close();
-        labels.close();
         return new Result(network, evaluation, Duration.ofNanos(System.nanoTime() - started));
+    }
+
+    /** One minibatch; returns the score (mean loss) DL4J's fit leaves in {@code network.score()}. */
+    private static double step(MultiLayerNetwork network, ChannelsLastTrainingStep channelsLast, INDArray x,
+                               INDArray y) {
+        if (channelsLast != null) {
+            return channelsLast.fit(x, y);
+        }
+        network.fit(new DataSet(x, y));
+        return network.score();
     }
 
     private static TrainingProgress progress(int epoch, CnnParameters parameters, long iteration, long total,
