@@ -1,6 +1,7 @@
 package dev.digitserve.training;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -36,6 +37,7 @@ import org.nd4j.linalg.api.ops.DynamicCustomOp;
 import org.nd4j.linalg.api.ops.impl.scalar.Step;
 import org.nd4j.linalg.api.ops.random.impl.DropOutInverted;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.lossfunctions.impl.LossMCXENT;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
@@ -119,12 +121,12 @@ public final class ChannelsLastTrainingStep implements AutoCloseable {
             INDArray layerGradients = network.getLayer(i).getGradientsViewArray();
             Map<String, INDArray> gradients = layerGradients == null ? Map.of()
                     : layer.initializer().getGradientsFromFlattened(layerConfiguration, layerGradients);
-            Stage stage = stage(layer, network.getLayer(i).paramTable(), gradients, type, i == layers - 1);
+            Stage stage = stage(layer, network.getLayer(i).paramTable(), gradients, type, i == 0, i == layers - 1);
             if (stage == null) {
                 return Optional.empty();
             }
             shape = stage.outputShape(shape);
-            if (!java.util.Arrays.equals(shape, oneImage(output))) {
+            if (!Arrays.equals(shape, oneImage(output))) {
                 return Optional.empty();
             }
             // the updater finds each layer's gradients by DL4J's "<layer index>_<parameter>" keys
@@ -149,7 +151,7 @@ public final class ChannelsLastTrainingStep implements AutoCloseable {
     }
 
     private static Stage stage(Layer layer, Map<String, INDArray> parameters, Map<String, INDArray> gradients,
-                               InputType input, boolean last) {
+                               InputType input, boolean first, boolean last) {
         boolean spatial = input instanceof InputType.InputTypeConvolutional;
         if (layer.getClass() == DropoutLayer.class) {
             return layer.getIDropout() instanceof Dropout dropout && dropout.getClass() == Dropout.class
@@ -168,7 +170,7 @@ public final class ChannelsLastTrainingStep implements AutoCloseable {
                     convolution.getDilation(), convolution.getConvolutionMode(), CHANNELS_LAST,
                     WEIGHTS_OUT_IN_HEIGHT_WIDTH);
             return new Convolution(parameters.get("W"), parameters.get("b").reshape(-1), gradients.get("W"),
-                    gradients.get("b").reshape(-1), arguments);
+                    gradients.get("b").reshape(-1), arguments, first);
         }
         if (spatial && layer.getClass() == SubsamplingLayer.class) {
             SubsamplingLayer pooling = (SubsamplingLayer) layer;
@@ -314,9 +316,12 @@ public final class ChannelsLastTrainingStep implements AutoCloseable {
                       INDArray scratch, boolean dropout);
     }
 
-    /** ReLU convolution; weights and bias are the network's own views, read as DL4J lays them out. */
+    /**
+     * ReLU convolution; weights and bias are the network's own views, read as DL4J lays them out. {@code first}: it
+     * reads the single-channel input, whose gradient nobody needs.
+     */
     private record Convolution(INDArray weights, INDArray bias, INDArray weightGradient, INDArray biasGradient,
-                               int[] arguments) implements Stage {
+                               int[] arguments, boolean first) implements Stage {
         @Override
         public long[] outputShape(long[] input) {
             long height = outputSize(input[1], arguments[0], arguments[2], arguments[4], arguments[6], arguments[8]);
@@ -335,8 +340,49 @@ public final class ChannelsLastTrainingStep implements AutoCloseable {
         public void backward(INDArray input, INDArray output, INDArray outputGradient, INDArray inputGradient,
                              INDArray scratch, boolean dropout) {
             reluBackward(output, outputGradient, scratch);
+            if (first && weights.size(0) >= 2L * arguments[0] * arguments[1] + 1) {
+                parameterGradientsFromPatches(input, outputGradient, scratch);
+                return;
+            }
             Nd4j.exec(DynamicCustomOp.builder("conv2d_bp").addInputs(input, weights, bias, outputGradient)
                     .addOutputs(inputGradient, weightGradient, biasGradient).addIntegerArguments(arguments).build());
+        }
+
+        /**
+         * The weight and bias gradients as one product of the input's patches (plus a row of ones, for the bias)
+         * with the output gradient, without the input gradient {@code conv2d_bp} always computes: for the seed's
+         * first layer at batch 128, 8.8 ms for {@code conv2d_bp} against ~3 ms for this (a column sum for the bias
+         * alone took 9 ms). One input channel makes NHWC and NCHW the same array, so {@code im2col} (NCHW) reads
+         * it as it is. The patches go in {@code scratch}, free again once the ReLU mask has been applied, when it
+         * has room: it holds out channels x output pixels per image, this needs (2 x kernel pixels + 1) x output
+         * pixels (the seed: 32 against 19); a layer with fewer channels goes through {@code conv2d_bp}.
+         */
+        private void parameterGradientsFromPatches(INDArray input, INDArray outputGradient, INDArray scratch) {
+            long images = input.size(0);
+            long kernel = (long) arguments[0] * arguments[1];
+            long pixels = outputGradient.size(1) * outputGradient.size(2);
+            long channels = outputGradient.size(3);
+            long patchValues = images * kernel * pixels;
+            INDArray flatScratch = scratch.reshape(scratch.length());
+            // im2col's [images, 1, kH, kW, oH, oW], then the same values as rows [kernel pixel, image, pixel]
+            INDArray patches = flatScratch.get(NDArrayIndex.interval(0, patchValues)).reshape('c', images, 1,
+                    arguments[0], arguments[1], outputGradient.size(1), outputGradient.size(2));
+            INDArray rows = flatScratch.get(NDArrayIndex.interval(patchValues, 2 * patchValues + images * pixels))
+                    .reshape('c', kernel + 1, images * pixels);
+            Nd4j.exec(DynamicCustomOp.builder("im2col").addInputs(input.reshape('c', images, 1, input.size(1),
+                    input.size(2))).addOutputs(patches).addIntegerArguments(Arrays.copyOf(arguments, 9)).build());
+            rows.get(NDArrayIndex.interval(0, kernel), NDArrayIndex.all()).reshape('c', kernel, images, pixels)
+                    .assign(patches.reshape('c', images, kernel, pixels).permute(1, 0, 2));
+            rows.getRow(kernel).assign(1);
+            // [out, kernel + 1] = gradient^T . rows^T: the weights' [out, 1, kH, kW] and, last, the bias
+            INDArray kernelAndBias = Nd4j.create(DataType.FLOAT, channels, kernel + 1);
+            Nd4j.exec(DynamicCustomOp.builder("matmul")
+                    .addInputs(outputGradient.reshape('c', images * pixels, channels), rows)
+                    .addOutputs(kernelAndBias).addIntegerArguments(1, 1).build());
+            weightGradient.reshape('c', channels, kernel)
+                    .assign(kernelAndBias.get(NDArrayIndex.all(), NDArrayIndex.interval(0, kernel)));
+            biasGradient.assign(kernelAndBias.getColumn(kernel));
+            kernelAndBias.close();
         }
     }
 
