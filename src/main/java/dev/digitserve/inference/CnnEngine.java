@@ -130,7 +130,8 @@ public final class CnnEngine implements InferenceEngine {
         for (int i = 0; i < expected.length; i++) {
             difference = Math.max(difference, Math.abs(expected[i] - actual[i]));
         }
-        if (difference > COPY_TOLERANCE) {
+        // "not within" rather than "above": a NaN anywhere makes the difference NaN, which is above nothing
+        if (!(difference <= COPY_TOLERANCE)) {
             log.warn("The channels-last forward pass of this network differs from it by {}; serving the original",
                     difference);
             candidate.close();

@@ -195,6 +195,16 @@ class ChannelsLastForwardTest {
     }
 
     @Test
+    void aForwardPassWhoseOutputsAreNotANumberIsNotTakenForAgreement() {
+        MultiLayerNetwork network = CnnArchitecture.build(CnnParameters.reference());
+        // one weight that is not a number makes every output NaN in both, and NaN differs from everything
+        network.getLayer(0).getParam("W").putScalar(0, Double.NaN);
+        try (CnnEngine engine = new CnnEngine(network)) {
+            assertThat(engine.servesChannelsLast()).isFalse();
+        }
+    }
+
+    @Test
     void smallPassesRunOnOneNativeThreadAndLargeOnesOnTheDefault() throws Exception {
         MultiLayerNetwork seed = CnnArchitecture.build(CnnParameters.reference());
         NativeOps nativeOps = NativeOpsHolder.getInstance().getDeviceNativeOps();
