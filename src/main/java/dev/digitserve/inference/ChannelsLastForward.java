@@ -41,8 +41,8 @@ import org.nd4j.nativeblas.NativeOpsHolder;
  * the whole weight matrix on every call (534 µs at batch 1 for the seed's 9216 x 128 layer, against 190 µs
  * with libnd4j's {@code matmul}). This runs the same layers as the bare {@code conv2d}, {@code maxpool2d} and
  * {@code matmul} operations, each writing into a buffer of the pass, with the layers' own DL4J activation
- * functions. Training and model files stay channels-first: DL4J trains channels-last more slowly (seed CNN,
- * 75.0 vs 49.2 s/epoch).
+ * functions. Model files stay channels-first (DL4J's own channels-last training is slower: seed CNN, 75.0 vs
+ * 49.2 s/epoch); training computes channels-last the same way ({@code training.ChannelsLastTrainingStep}).
  *
  * <p>Contract: {@link #of} returns a forward pass that computes, on flat {@code N x H*W} pixels, the function the
  * network computes in inference mode (no dropout), with the activation of every layer readable by its index. It
