@@ -2,7 +2,6 @@ package dev.digitserve.training;
 
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -60,8 +59,8 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * flattening step; ReLU dense layers with bias; a softmax output layer with unweighted cross-entropy (MCXENT),
  * standard backpropagation and no frozen layer. Anything else returns empty and the caller trains with
  * {@code fit}. Dropout draws from ND4J's random generator as DL4J's does, so the two agree in distribution, not
- * draw for draw. A step keeps buffers for the batch sizes it has seen; it is for one thread at a time and must
- * be closed.
+ * draw for draw. A step keeps its arrays for the last batch size it trained on; it is for one thread at a time
+ * and must be closed.
  */
 public final class ChannelsLastTrainingStep implements AutoCloseable {
     /** libnd4j's integer argument values after a window: data format and weight layout ([out, in, kH, kW], DL4J's). */
@@ -73,7 +72,8 @@ public final class ChannelsLastTrainingStep implements AutoCloseable {
     private final List<Stage> stages;
     private final long[] imageShape;
     private final Gradient gradient;
-    private final Map<Integer, Buffers> buffersByBatch = new HashMap<>();
+    /** The arrays of the last batch size trained on (the seed at batch 128: ~130 MB); null before the first. */
+    private Buffers buffers;
     private boolean dropout = true;
 
     private ChannelsLastTrainingStep(MultiLayerNetwork network, List<Stage> stages, long[] imageShape,
@@ -248,13 +248,18 @@ public final class ChannelsLastTrainingStep implements AutoCloseable {
      */
     double computeGradient(INDArray features, INDArray labels) {
         int images = (int) features.size(0);
-        Buffers buffers = buffersByBatch.computeIfAbsent(images, this::buffers);
+        if (buffers == null || buffers.images() != images) {
+            // only an epoch's last, smaller batch changes the size: two allocations an epoch, one set of arrays
+            close();
+            buffers = buffers(images);
+        }
         buffers.activations[0].assign(features.reshape('c', buffers.activations[0].shape()));
         for (int i = 0; i < stages.size(); i++) {
             stages.get(i).forward(buffers.activations[i], buffers.activations[i + 1], buffers.scratch[i], dropout);
         }
         Output output = (Output) stages.get(stages.size() - 1);
-        double loss = output.lossAndGradient(buffers.activations[stages.size()], labels, buffers.gradients[stages.size()]);
+        int last = stages.size();
+        double loss = output.lossAndGradient(buffers.activations[last], labels, buffers.gradients[last]);
         for (int i = stages.size() - 1; i >= 0; i--) {
             stages.get(i).backward(buffers.activations[i], buffers.activations[i + 1], buffers.gradients[i + 1],
                     buffers.gradients[i], buffers.scratch[i], dropout);
@@ -275,23 +280,24 @@ public final class ChannelsLastTrainingStep implements AutoCloseable {
             gradients[i + 1] = Nd4j.create(DataType.FLOAT, shape);
             scratch[i] = Nd4j.create(DataType.FLOAT, shape);
         }
-        return new Buffers(activations, gradients, scratch);
+        return new Buffers(images, activations, gradients, scratch);
     }
 
     /** Frees the buffers' native memory; the network is the caller's. */
     @Override
     public void close() {
-        for (Buffers buffers : buffersByBatch.values()) {
+        if (buffers != null) {
             buffers.close();
+            buffers = null;
         }
-        buffersByBatch.clear();
     }
 
     /**
      * A batch size's arrays: stage i reads {@code activations[i]} and writes {@code activations[i + 1]}; backward it
      * reads {@code gradients[i + 1]} and writes {@code gradients[i]}; {@code scratch[i]} is its own (a mask).
      */
-    private record Buffers(INDArray[] activations, INDArray[] gradients, INDArray[] scratch) implements AutoCloseable {
+    private record Buffers(int images, INDArray[] activations, INDArray[] gradients, INDArray[] scratch)
+            implements AutoCloseable {
         @Override
         public void close() {
             for (INDArray[] arrays : List.of(activations, gradients, scratch)) {
