@@ -8,6 +8,7 @@ import java.util.Optional;
 
 import org.deeplearning4j.nn.api.Updater;
 import org.deeplearning4j.nn.conf.BackpropType;
+import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.InputPreProcessor;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
@@ -34,6 +35,9 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.DynamicCustomOp;
 import org.nd4j.linalg.api.ops.impl.scalar.Step;
+import org.nd4j.linalg.api.ops.impl.transforms.custom.SoftMax;
+import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.MulOp;
+import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.SubOp;
 import org.nd4j.linalg.api.ops.random.impl.DropOutInverted;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
@@ -50,20 +54,27 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * <p>Why not {@code fit}: DL4J hands oneDNN channels-first arrays, and oneDNN converts each one to its own layout
  * and back (about 23 conversions per step of the seed CNN, ~23 ms of ~105 ms at batch 128 on 2 cores); its ReLU
  * derivative is an element-at-a-time function call (relu_bp, ~9 ms per step where a mask and a product take
- * ~3 ms); and the first convolution's gradient with respect to the input image, which nothing reads, costs
- * another ~3 ms. Channels-last data lets oneDNN's forward convolutions read and write the arrays directly.
+ * ~3 ms); and the first convolution's {@code conv2d_bp} also computes the gradient with respect to the input
+ * image, which nothing reads (8.8 ms, against ~3 ms for its weight gradient alone). Channels-last data lets
+ * oneDNN's forward convolutions read and write the arrays directly.
  *
- * <p>Contract: {@link #of} returns a step only for a network it computes exactly as DL4J does: a flat
- * single-channel input reshaped by {@link FeedForwardToCnnPreProcessor}; ReLU convolutions with bias (truncate,
- * strict or same mode), max pooling, {@link DropoutLayer}s with a fixed {@link Dropout} probability; one
- * flattening step; ReLU dense layers with bias; a softmax output layer with unweighted cross-entropy (MCXENT),
- * standard backpropagation and no frozen layer. Anything else returns empty and the caller trains with
- * {@code fit}. Dropout draws from ND4J's random generator as DL4J's does, so the two agree in distribution, not
+ * <p>Contract: {@link #of} returns a step only for a network it computes as DL4J does: float parameters; a
+ * flat single-channel input reshaped by {@link FeedForwardToCnnPreProcessor}; channels-first (NCHW) ReLU
+ * convolutions with bias (truncate, strict or same mode), max pooling, {@link DropoutLayer}s with a fixed
+ * {@link Dropout} probability; one channels-first flattening step; ReLU dense layers with bias; a softmax output
+ * layer with unweighted cross-entropy (MCXENT); standard backpropagation, DL4J's plain step function, the loss
+ * averaged over the batch, no listener and no frozen layer. Anything else returns empty and the caller trains
+ * with {@code fit}. {@link #fit} leaves the parameters, updater state, iteration count and score that
+ * {@code fit} leaves. Dropout draws from ND4J's random generator as DL4J's does, so the two agree in distribution, not
  * draw for draw. A step keeps its arrays for the last batch size it trained on; it is for one thread at a time
  * and must be closed.
  */
 public final class ChannelsLastTrainingStep implements AutoCloseable {
-    /** libnd4j's integer argument values after a window: data format and weight layout ([out, in, kH, kW], DL4J's). */
+    /**
+     * libnd4j's integer arguments after a window's nine (kH, kW, sH, sW, pH, pW, dH, dW, same mode): for
+     * {@code conv2d} the data format and the weight layout ([out, in, kH, kW], DL4J's); for {@code maxpool2d} an
+     * unused value and the data format.
+     */
     private static final int CHANNELS_LAST = 1;
     private static final int WEIGHTS_OUT_IN_HEIGHT_WIDTH = 1;
     private static final int POOLING_UNUSED = 0;
@@ -74,7 +85,7 @@ public final class ChannelsLastTrainingStep implements AutoCloseable {
     private final Gradient gradient;
     /** The arrays of the last batch size trained on (the seed at batch 128: ~130 MB); null before the first. */
     private Buffers buffers;
-    private boolean dropout = true;
+    private boolean dropoutOn = true;
 
     private ChannelsLastTrainingStep(MultiLayerNetwork network, List<Stage> stages, long[] imageShape,
                                      Gradient gradient) {
@@ -88,7 +99,11 @@ public final class ChannelsLastTrainingStep implements AutoCloseable {
     public static Optional<ChannelsLastTrainingStep> of(MultiLayerNetwork network) {
         MultiLayerConfiguration configuration = network.getLayerWiseConfigurations();
         Map<Integer, InputPreProcessor> preprocessors = configuration.getInputPreProcessors();
-        if (configuration.getBackpropType() != BackpropType.Standard || preprocessors.size() != 2
+        // what fit does besides the arithmetic: listeners, another step function, no division by the batch size
+        boolean plainFit = network.getListeners().isEmpty() && configuration.getConfs().stream()
+                .allMatch(layer -> layer.getStepFunction() == null && layer.isMiniBatch());
+        if (!plainFit || configuration.getBackpropType() != BackpropType.Standard
+                || network.params().dataType() != DataType.FLOAT || preprocessors.size() != 2
                 || !(preprocessors.get(0) instanceof FeedForwardToCnnPreProcessor toCnn)
                 || toCnn.getNumChannels() != 1) {
             return Optional.empty();
@@ -107,7 +122,9 @@ public final class ChannelsLastTrainingStep implements AutoCloseable {
         for (int i = 0; i < layers; i++) {
             InputPreProcessor preprocessor = preprocessors.get(i);
             if (i > 0 && preprocessor != null) {
-                if (!(preprocessor instanceof CnnToFeedForwardPreProcessor)
+                // Flatten permutes to DL4J's channels-first (channel, y, x) row order
+                if (!(preprocessor instanceof CnnToFeedForwardPreProcessor toFeedForward)
+                        || toFeedForward.getFormat() != CNN2DFormat.NCHW
                         || !(type instanceof InputType.InputTypeConvolutional)) {
                     return Optional.empty();
                 }
@@ -163,7 +180,8 @@ public final class ChannelsLastTrainingStep implements AutoCloseable {
         }
         if (spatial && layer.getClass() == ConvolutionLayer.class) {
             ConvolutionLayer convolution = (ConvolutionLayer) layer;
-            if (!knownMode(convolution.getConvolutionMode()) || !convolution.hasBias() || !isRelu(convolution)) {
+            if (!knownMode(convolution.getConvolutionMode()) || !convolution.hasBias() || !isRelu(convolution)
+                    || convolution.getCnn2dDataFormat() != CNN2DFormat.NCHW) {
                 return null;
             }
             int[] arguments = window(convolution.getKernelSize(), convolution.getStride(), convolution.getPadding(),
@@ -174,7 +192,8 @@ public final class ChannelsLastTrainingStep implements AutoCloseable {
         }
         if (spatial && layer.getClass() == SubsamplingLayer.class) {
             SubsamplingLayer pooling = (SubsamplingLayer) layer;
-            if (pooling.getPoolingType() != PoolingType.MAX || !knownMode(pooling.getConvolutionMode())) {
+            if (pooling.getPoolingType() != PoolingType.MAX || !knownMode(pooling.getConvolutionMode())
+                    || pooling.getCnn2dDataFormat() != CNN2DFormat.NCHW) {
                 return null;
             }
             return new MaxPooling(window(pooling.getKernelSize(), pooling.getStride(), pooling.getPadding(),
@@ -209,9 +228,9 @@ public final class ChannelsLastTrainingStep implements AutoCloseable {
     }
 
     private static int[] window(int[] kernel, int[] stride, int[] padding, int[] dilation, ConvolutionMode mode,
-                                int dataFormatOrExtra, int last) {
+                                int ninth, int tenth) {
         return new int[] {kernel[0], kernel[1], stride[0], stride[1], padding[0], padding[1], dilation[0], dilation[1],
-                mode == ConvolutionMode.Same ? 1 : 0, dataFormatOrExtra, last};
+                mode == ConvolutionMode.Same ? 1 : 0, ninth, tenth};
     }
 
     /**
@@ -221,6 +240,8 @@ public final class ChannelsLastTrainingStep implements AutoCloseable {
      */
     public double fit(INDArray features, INDArray labels) {
         double loss = computeGradient(features, labels);
+        // DL4J scores the parameters the gradient was computed at, before the update
+        double score = loss + network.calcRegularizationScore(true);
         MultiLayerConfiguration configuration = network.getLayerWiseConfigurations();
         int iteration = configuration.getIterationCount();
         int epoch = configuration.getEpochCount();
@@ -229,16 +250,16 @@ public final class ChannelsLastTrainingStep implements AutoCloseable {
         // the updater turned the gradient into the step, in place, as under fit (DL4J's plain step function)
         INDArray parameters = network.params();
         parameters.subi(network.getFlattenedGradients().reshape(parameters.shape()));
-        network.applyConstraints(iteration, epoch);
+        // fit counts the iteration, then applies the constraints with the new count
         configuration.setIterationCount(iteration + 1);
-        double score = loss + network.calcRegularizationScore(true);
+        network.applyConstraints(iteration + 1, epoch);
         network.setScore(score);
         return score;
     }
 
-    /** Leaves the parameters alone; for tests comparing with DL4J with dropout off. */
+    /** Turns dropout off (every value kept, unscaled); for tests comparing with DL4J with dropout off. */
     ChannelsLastTrainingStep withoutDropout() {
-        dropout = false;
+        dropoutOn = false;
         return this;
     }
 
@@ -255,14 +276,14 @@ public final class ChannelsLastTrainingStep implements AutoCloseable {
         }
         buffers.activations[0].assign(features.reshape('c', buffers.activations[0].shape()));
         for (int i = 0; i < stages.size(); i++) {
-            stages.get(i).forward(buffers.activations[i], buffers.activations[i + 1], buffers.scratch[i], dropout);
+            stages.get(i).forward(buffers.activations[i], buffers.activations[i + 1], buffers.scratch[i], dropoutOn);
         }
         Output output = (Output) stages.get(stages.size() - 1);
         int last = stages.size();
         double loss = output.lossAndGradient(buffers.activations[last], labels, buffers.gradients[last]);
         for (int i = stages.size() - 1; i >= 0; i--) {
             stages.get(i).backward(buffers.activations[i], buffers.activations[i + 1], buffers.gradients[i + 1],
-                    buffers.gradients[i], buffers.scratch[i], dropout);
+                    buffers.gradients[i], buffers.scratch[i], dropoutOn);
         }
         return loss;
     }
@@ -309,7 +330,7 @@ public final class ChannelsLastTrainingStep implements AutoCloseable {
     }
 
     /** One layer, or the flattening between the spatial and the dense layers, forward and backward. */
-    private sealed interface Stage permits Convolution, MaxPooling, DropoutStage, Flatten, Dense, Output {
+    sealed interface Stage permits Convolution, MaxPooling, DropoutStage, Flatten, Dense, Output {
         long[] outputShape(long[] input);
 
         void forward(INDArray input, INDArray output, INDArray scratch, boolean dropout);
@@ -346,7 +367,9 @@ public final class ChannelsLastTrainingStep implements AutoCloseable {
         public void backward(INDArray input, INDArray output, INDArray outputGradient, INDArray inputGradient,
                              INDArray scratch, boolean dropout) {
             reluBackward(output, outputGradient, scratch);
-            if (first && weights.size(0) >= 2L * arguments[0] * arguments[1] + 1) {
+            // im2col takes the padding as given (it works out "same" padding only for its output shape)
+            boolean samePadding = arguments[8] == 1;
+            if (first && !samePadding && weights.size(0) >= 2L * arguments[0] * arguments[1] + 1) {
                 parameterGradientsFromPatches(input, outputGradient, scratch);
                 return;
             }
@@ -361,7 +384,8 @@ public final class ChannelsLastTrainingStep implements AutoCloseable {
          * alone took 9 ms). One input channel makes NHWC and NCHW the same array, so {@code im2col} (NCHW) reads
          * it as it is. The patches go in {@code scratch}, free again once the ReLU mask has been applied, when it
          * has room: it holds out channels x output pixels per image, this needs (2 x kernel pixels + 1) x output
-         * pixels (the seed: 32 against 19); a layer with fewer channels goes through {@code conv2d_bp}.
+         * pixels (the seed: 32 against 19); a layer with fewer channels, or with "same" padding (which
+         * {@code im2col} does not work out), goes through {@code conv2d_bp}.
          */
         private void parameterGradientsFromPatches(INDArray input, INDArray outputGradient, INDArray scratch) {
             long images = input.size(0);
@@ -418,7 +442,7 @@ public final class ChannelsLastTrainingStep implements AutoCloseable {
      * Inverted dropout as DL4J's {@link Dropout} applies it: each value kept with probability {@code keep} and scaled
      * by 1 / keep, the mask (0 or 1 / keep) kept for the backward pass.
      */
-    private record DropoutStage(double keep) implements Stage {
+    record DropoutStage(double keep) implements Stage {
         @Override
         public long[] outputShape(long[] input) {
             return input;
@@ -432,15 +456,14 @@ public final class ChannelsLastTrainingStep implements AutoCloseable {
             }
             scratch.assign(1.0);
             Nd4j.getExecutioner().exec(new DropOutInverted(scratch, scratch, keep), Nd4j.getRandom());
-            Nd4j.exec(new org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.MulOp(input, scratch, output));
+            Nd4j.exec(new MulOp(input, scratch, output));
         }
 
         @Override
         public void backward(INDArray input, INDArray output, INDArray outputGradient, INDArray inputGradient,
                              INDArray scratch, boolean dropout) {
             if (dropout) {
-                Nd4j.exec(new org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.MulOp(outputGradient,
-                        scratch, inputGradient));
+                Nd4j.exec(new MulOp(outputGradient, scratch, inputGradient));
             } else {
                 inputGradient.assign(outputGradient);
             }
@@ -522,7 +545,7 @@ public final class ChannelsLastTrainingStep implements AutoCloseable {
         @Override
         public void forward(INDArray input, INDArray output, INDArray scratch, boolean dropout) {
             affine.affine(input, output);
-            Nd4j.exec(new org.nd4j.linalg.api.ops.impl.transforms.custom.SoftMax(output, output, -1));
+            Nd4j.exec(new SoftMax(output, output, -1));
         }
 
         /** The mean loss over the rows, as LossMCXENT scores it (probabilities clipped to [clip, 1 - clip]). */
@@ -531,8 +554,7 @@ public final class ChannelsLastTrainingStep implements AutoCloseable {
             double loss = -Transforms.log(clipped, false).muli(labels).sumNumber().doubleValue()
                     / probabilities.size(0);
             clipped.close();
-            Nd4j.exec(new org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.SubOp(probabilities, labels,
-                    gradient));
+            Nd4j.exec(new SubOp(probabilities, labels, gradient));
             return loss;
         }
 
