@@ -1,12 +1,10 @@
 package dev.digitserve.inference;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.InputPreProcessor;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
@@ -135,24 +133,27 @@ final class ChannelsLastForward implements AutoCloseable {
         }
         if (spatial && layer.getClass() == ConvolutionLayer.class) {
             ConvolutionLayer convolution = (ConvolutionLayer) layer;
-            if (!knownMode(convolution.getConvolutionMode())) {
+            if (!ChannelsLastLayout.knownMode(convolution.getConvolutionMode())) {
                 return null;
             }
             // DL4J keeps [out, in, kH, kW]; oneDNN's channels-last convolution takes [kH, kW, in, out]
             INDArray weights = parameters.get("W").permute(2, 3, 1, 0).dup('c');
             INDArray bias = convolution.hasBias() ? parameters.get("b").reshape(-1).dup('c') : null;
-            return new Convolution(weights, bias, window(convolution.getKernelSize(), convolution.getStride(),
+            int[] arguments = ChannelsLastLayout.window(convolution.getKernelSize(), convolution.getStride(),
                     convolution.getPadding(), convolution.getDilation(), convolution.getConvolutionMode(),
-                    CHANNELS_LAST, WEIGHTS_HEIGHT_WIDTH_IN_OUT),
-                    convolution.getActivationFn(), perImage(output));
+                    CHANNELS_LAST, WEIGHTS_HEIGHT_WIDTH_IN_OUT);
+            return new Convolution(weights, bias, arguments, convolution.getActivationFn(),
+                    ChannelsLastLayout.perImage(output));
         }
         if (spatial && layer.getClass() == SubsamplingLayer.class) {
             SubsamplingLayer pooling = (SubsamplingLayer) layer;
-            if (pooling.getPoolingType() != PoolingType.MAX || !knownMode(pooling.getConvolutionMode())) {
+            if (pooling.getPoolingType() != PoolingType.MAX
+                    || !ChannelsLastLayout.knownMode(pooling.getConvolutionMode())) {
                 return null;
             }
-            return new MaxPooling(window(pooling.getKernelSize(), pooling.getStride(), pooling.getPadding(),
-                    pooling.getDilation(), pooling.getConvolutionMode(), UNUSED, CHANNELS_LAST), perImage(output));
+            int[] arguments = ChannelsLastLayout.window(pooling.getKernelSize(), pooling.getStride(),
+                    pooling.getPadding(), pooling.getDilation(), pooling.getConvolutionMode(), UNUSED, CHANNELS_LAST);
+            return new MaxPooling(arguments, ChannelsLastLayout.perImage(output));
         }
         boolean dense = layer.getClass() == DenseLayer.class && !((DenseLayer) layer).hasLayerNorm();
         if (!spatial && (dense || layer.getClass() == OutputLayer.class)) {
@@ -170,25 +171,6 @@ final class ChannelsLastForward implements AutoCloseable {
             return new Dense(weights.dup('c'), bias, ((FeedForwardLayer) layer).getActivationFn());
         }
         return null;
-    }
-
-    private static boolean knownMode(ConvolutionMode mode) {
-        return mode == ConvolutionMode.Truncate || mode == ConvolutionMode.Strict || mode == ConvolutionMode.Same;
-    }
-
-    /** libnd4j's integer arguments for a window (kH, kW, sH, sW, pH, pW, dH, dW, same mode), then {@code more}. */
-    private static int[] window(int[] kernel, int[] stride, int[] padding, int[] dilation, ConvolutionMode mode,
-                                int... more) {
-        int[] window = {kernel[0], kernel[1], stride[0], stride[1], padding[0], padding[1], dilation[0], dilation[1],
-                mode == ConvolutionMode.Same ? 1 : 0};
-        int[] arguments = Arrays.copyOf(window, window.length + more.length);
-        System.arraycopy(more, 0, arguments, window.length, more.length);
-        return arguments;
-    }
-
-    private static long[] perImage(InputType output) {
-        InputType.InputTypeConvolutional convolutional = (InputType.InputTypeConvolutional) output;
-        return new long[] {convolutional.getHeight(), convolutional.getWidth(), convolutional.getChannels()};
     }
 
     private static Layer unwrap(Layer layer) {
@@ -389,7 +371,7 @@ final class ChannelsLastForward implements AutoCloseable {
         private static INDArray view(INDArray[][] cache, int layer, int images, long[] shape, INDArray buffer) {
             INDArray view = cache[layer][images];
             if (view == null) {
-                view = Nd4j.create(buffer.data(), withRows(images, shape));
+                view = Nd4j.create(buffer.data(), ChannelsLastLayout.withRows(images, shape));
                 cache[layer][images] = view;
             }
             return view;
@@ -404,13 +386,6 @@ final class ChannelsLastForward implements AutoCloseable {
                 }
             }
         }
-    }
-
-    private static long[] withRows(int images, long[] shape) {
-        long[] result = new long[shape.length + 1];
-        result[0] = images;
-        System.arraycopy(shape, 0, result, 1, shape.length);
-        return result;
     }
 
     private static long product(long[] shape) {

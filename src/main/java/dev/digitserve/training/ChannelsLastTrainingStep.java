@@ -9,7 +9,6 @@ import java.util.Optional;
 import org.deeplearning4j.nn.api.Updater;
 import org.deeplearning4j.nn.conf.BackpropType;
 import org.deeplearning4j.nn.conf.CNN2DFormat;
-import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.InputPreProcessor;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
@@ -44,6 +43,8 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.lossfunctions.impl.LossMCXENT;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
+import dev.digitserve.inference.ChannelsLastLayout;
+
 /**
  * One minibatch step of DL4J's own training ({@code network.fit(x, y)}) for a plain channels-first CNN, with the
  * gradient computed channels-last (NHWC) by bare ND4J operations and then handed to the network's own DL4J
@@ -65,8 +66,8 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * layer with unweighted cross-entropy (MCXENT); standard backpropagation, DL4J's plain step function, the loss
  * averaged over the batch, no listener and no frozen layer. Anything else returns empty and the caller trains
  * with {@code fit}. {@link #fit} leaves the parameters, updater state, iteration count and score that
- * {@code fit} leaves. Dropout draws from ND4J's random generator as DL4J's does, so the two agree in distribution, not
- * draw for draw. A step keeps its arrays for the last batch size it trained on; it is for one thread at a time
+ * {@code fit} leaves. Dropout draws from ND4J's random generator as DL4J's does, so the two agree in distribution,
+ * not draw for draw. A step keeps its arrays for the last batch size it trained on; it is for one thread at a time
  * and must be closed.
  */
 public final class ChannelsLastTrainingStep implements AutoCloseable {
@@ -81,17 +82,18 @@ public final class ChannelsLastTrainingStep implements AutoCloseable {
 
     private final MultiLayerNetwork network;
     private final List<Stage> stages;
-    private final long[] imageShape;
+    /** One image's input, then each stage's output, channels-last, as DL4J's configuration gives them. */
+    private final List<long[]> shapes;
     private final Gradient gradient;
     /** The arrays of the last batch size trained on (the seed at batch 128: ~130 MB); null before the first. */
     private Buffers buffers;
     private boolean dropoutOn = true;
 
-    private ChannelsLastTrainingStep(MultiLayerNetwork network, List<Stage> stages, long[] imageShape,
+    private ChannelsLastTrainingStep(MultiLayerNetwork network, List<Stage> stages, List<long[]> shapes,
                                      Gradient gradient) {
         this.network = network;
         this.stages = stages;
-        this.imageShape = imageShape;
+        this.shapes = shapes;
         this.gradient = gradient;
     }
 
@@ -109,10 +111,8 @@ public final class ChannelsLastTrainingStep implements AutoCloseable {
             return Optional.empty();
         }
         InputType type = InputType.convolutional(toCnn.getInputHeight(), toCnn.getInputWidth(), 1);
-        long[] imageShape = {toCnn.getInputHeight(), toCnn.getInputWidth(), 1};
-        // one image's activation shape as the stages compute it, checked against DL4J's own arithmetic
-        long[] shape = withRows(1, imageShape);
         List<Stage> stages = new ArrayList<>();
+        List<long[]> shapes = new ArrayList<>(List.of(ChannelsLastLayout.perImage(type)));
         // DL4J creates the gradient views on the first fit; the stages write into them from the start
         if (network.getFlattenedGradients() == null) {
             network.initGradientsView();
@@ -129,8 +129,8 @@ public final class ChannelsLastTrainingStep implements AutoCloseable {
                     return Optional.empty();
                 }
                 stages.add(new Flatten());
-                shape = stages.get(stages.size() - 1).outputShape(shape);
                 type = preprocessor.getOutputType(type);
+                shapes.add(ChannelsLastLayout.perImage(type));
             }
             NeuralNetConfiguration layerConfiguration = configuration.getConf(i);
             Layer layer = layerConfiguration.getLayer();
@@ -142,29 +142,18 @@ public final class ChannelsLastTrainingStep implements AutoCloseable {
             if (stage == null) {
                 return Optional.empty();
             }
-            shape = stage.outputShape(shape);
-            if (!Arrays.equals(shape, oneImage(output))) {
-                return Optional.empty();
-            }
             // the updater finds each layer's gradients by DL4J's "<layer index>_<parameter>" keys
             for (Map.Entry<String, INDArray> entry : gradients.entrySet()) {
                 gradient.setGradientFor(i + "_" + entry.getKey(), entry.getValue());
             }
             stages.add(stage);
+            shapes.add(ChannelsLastLayout.perImage(output));
             type = output;
         }
         if (!(stages.get(stages.size() - 1) instanceof Output)) {
             return Optional.empty();
         }
-        return Optional.of(new ChannelsLastTrainingStep(network, List.copyOf(stages), imageShape, gradient));
-    }
-
-    /** DL4J's activation type as the channels-last shape of one image's activation. */
-    private static long[] oneImage(InputType type) {
-        if (type instanceof InputType.InputTypeConvolutional convolutional) {
-            return new long[] {1, convolutional.getHeight(), convolutional.getWidth(), convolutional.getChannels()};
-        }
-        return new long[] {1, type.arrayElementsPerExample()};
+        return Optional.of(new ChannelsLastTrainingStep(network, List.copyOf(stages), List.copyOf(shapes), gradient));
     }
 
     private static Stage stage(Layer layer, Map<String, INDArray> parameters, Map<String, INDArray> gradients,
@@ -180,24 +169,26 @@ public final class ChannelsLastTrainingStep implements AutoCloseable {
         }
         if (spatial && layer.getClass() == ConvolutionLayer.class) {
             ConvolutionLayer convolution = (ConvolutionLayer) layer;
-            if (!knownMode(convolution.getConvolutionMode()) || !convolution.hasBias() || !isRelu(convolution)
-                    || convolution.getCnn2dDataFormat() != CNN2DFormat.NCHW) {
+            if (!ChannelsLastLayout.knownMode(convolution.getConvolutionMode()) || !convolution.hasBias()
+                    || !isRelu(convolution) || convolution.getCnn2dDataFormat() != CNN2DFormat.NCHW) {
                 return null;
             }
-            int[] arguments = window(convolution.getKernelSize(), convolution.getStride(), convolution.getPadding(),
-                    convolution.getDilation(), convolution.getConvolutionMode(), CHANNELS_LAST,
-                    WEIGHTS_OUT_IN_HEIGHT_WIDTH);
+            int[] arguments = ChannelsLastLayout.window(convolution.getKernelSize(), convolution.getStride(),
+                    convolution.getPadding(), convolution.getDilation(), convolution.getConvolutionMode(),
+                    CHANNELS_LAST, WEIGHTS_OUT_IN_HEIGHT_WIDTH);
             return new Convolution(parameters.get("W"), parameters.get("b").reshape(-1), gradients.get("W"),
                     gradients.get("b").reshape(-1), arguments, first);
         }
         if (spatial && layer.getClass() == SubsamplingLayer.class) {
             SubsamplingLayer pooling = (SubsamplingLayer) layer;
-            if (pooling.getPoolingType() != PoolingType.MAX || !knownMode(pooling.getConvolutionMode())
+            if (pooling.getPoolingType() != PoolingType.MAX
+                    || !ChannelsLastLayout.knownMode(pooling.getConvolutionMode())
                     || pooling.getCnn2dDataFormat() != CNN2DFormat.NCHW) {
                 return null;
             }
-            return new MaxPooling(window(pooling.getKernelSize(), pooling.getStride(), pooling.getPadding(),
-                    pooling.getDilation(), pooling.getConvolutionMode(), POOLING_UNUSED, CHANNELS_LAST));
+            return new MaxPooling(ChannelsLastLayout.window(pooling.getKernelSize(), pooling.getStride(),
+                    pooling.getPadding(), pooling.getDilation(), pooling.getConvolutionMode(), POOLING_UNUSED,
+                    CHANNELS_LAST));
         }
         if (!spatial && layer.getClass() == DenseLayer.class && !last) {
             DenseLayer dense = (DenseLayer) layer;
@@ -221,16 +212,6 @@ public final class ChannelsLastTrainingStep implements AutoCloseable {
 
     private static boolean isRelu(BaseLayer layer) {
         return new ActivationReLU().equals(layer.getActivationFn());
-    }
-
-    private static boolean knownMode(ConvolutionMode mode) {
-        return mode == ConvolutionMode.Truncate || mode == ConvolutionMode.Strict || mode == ConvolutionMode.Same;
-    }
-
-    private static int[] window(int[] kernel, int[] stride, int[] padding, int[] dilation, ConvolutionMode mode,
-                                int ninth, int tenth) {
-        return new int[] {kernel[0], kernel[1], stride[0], stride[1], padding[0], padding[1], dilation[0], dilation[1],
-                mode == ConvolutionMode.Same ? 1 : 0, ninth, tenth};
     }
 
     /**
@@ -289,17 +270,17 @@ public final class ChannelsLastTrainingStep implements AutoCloseable {
     }
 
     private Buffers buffers(int images) {
-        long[] shape = withRows(images, imageShape);
         INDArray[] activations = new INDArray[stages.size() + 1];
         INDArray[] gradients = new INDArray[stages.size() + 1];
         INDArray[] scratch = new INDArray[stages.size()];
-        activations[0] = Nd4j.create(DataType.FLOAT, shape);
-        gradients[0] = Nd4j.create(DataType.FLOAT, shape);
-        for (int i = 0; i < stages.size(); i++) {
-            shape = stages.get(i).outputShape(shape);
-            activations[i + 1] = Nd4j.create(DataType.FLOAT, shape);
-            gradients[i + 1] = Nd4j.create(DataType.FLOAT, shape);
-            scratch[i] = Nd4j.create(DataType.FLOAT, shape);
+        for (int i = 0; i <= stages.size(); i++) {
+            long[] shape = ChannelsLastLayout.withRows(images, shapes.get(i));
+            activations[i] = Nd4j.create(DataType.FLOAT, shape);
+            gradients[i] = Nd4j.create(DataType.FLOAT, shape);
+            if (i > 0) {
+                // a stage's mask has its output's shape
+                scratch[i - 1] = Nd4j.create(DataType.FLOAT, shape);
+            }
         }
         return new Buffers(images, activations, gradients, scratch);
     }
@@ -331,8 +312,6 @@ public final class ChannelsLastTrainingStep implements AutoCloseable {
 
     /** One layer, or the flattening between the spatial and the dense layers, forward and backward. */
     sealed interface Stage permits Convolution, MaxPooling, DropoutStage, Flatten, Dense, Output {
-        long[] outputShape(long[] input);
-
         void forward(INDArray input, INDArray output, INDArray scratch, boolean dropout);
 
         /**
@@ -349,13 +328,6 @@ public final class ChannelsLastTrainingStep implements AutoCloseable {
      */
     private record Convolution(INDArray weights, INDArray bias, INDArray weightGradient, INDArray biasGradient,
                                int[] arguments, boolean first) implements Stage {
-        @Override
-        public long[] outputShape(long[] input) {
-            long height = outputSize(input[1], arguments[0], arguments[2], arguments[4], arguments[6], arguments[8]);
-            long width = outputSize(input[2], arguments[1], arguments[3], arguments[5], arguments[7], arguments[8]);
-            return new long[] {input[0], height, width, weights.size(0)};
-        }
-
         @Override
         public void forward(INDArray input, INDArray output, INDArray scratch, boolean dropout) {
             Nd4j.exec(DynamicCustomOp.builder("conv2d").addInputs(input, weights, bias).addOutputs(output)
@@ -418,13 +390,6 @@ public final class ChannelsLastTrainingStep implements AutoCloseable {
 
     private record MaxPooling(int[] arguments) implements Stage {
         @Override
-        public long[] outputShape(long[] input) {
-            long height = outputSize(input[1], arguments[0], arguments[2], arguments[4], arguments[6], arguments[8]);
-            long width = outputSize(input[2], arguments[1], arguments[3], arguments[5], arguments[7], arguments[8]);
-            return new long[] {input[0], height, width, input[3]};
-        }
-
-        @Override
         public void forward(INDArray input, INDArray output, INDArray scratch, boolean dropout) {
             Nd4j.exec(DynamicCustomOp.builder("maxpool2d").addInputs(input).addOutputs(output)
                     .addIntegerArguments(arguments).build());
@@ -443,11 +408,6 @@ public final class ChannelsLastTrainingStep implements AutoCloseable {
      * by 1 / keep, the mask (0 or 1 / keep) kept for the backward pass.
      */
     record DropoutStage(double keep) implements Stage {
-        @Override
-        public long[] outputShape(long[] input) {
-            return input;
-        }
-
         @Override
         public void forward(INDArray input, INDArray output, INDArray scratch, boolean dropout) {
             if (!dropout) {
@@ -476,11 +436,6 @@ public final class ChannelsLastTrainingStep implements AutoCloseable {
      */
     private record Flatten() implements Stage {
         @Override
-        public long[] outputShape(long[] input) {
-            return new long[] {input[0], input[1] * input[2] * input[3]};
-        }
-
-        @Override
         public void forward(INDArray input, INDArray output, INDArray scratch, boolean dropout) {
             output.reshape('c', input.size(0), input.size(3), input.size(1), input.size(2))
                     .assign(input.permute(0, 3, 1, 2));
@@ -500,11 +455,6 @@ public final class ChannelsLastTrainingStep implements AutoCloseable {
      */
     private record Dense(INDArray weights, INDArray bias, INDArray weightGradient, INDArray biasGradient)
             implements Stage {
-        @Override
-        public long[] outputShape(long[] input) {
-            return new long[] {input[0], weights.size(1)};
-        }
-
         @Override
         public void forward(INDArray input, INDArray output, INDArray scratch, boolean dropout) {
             affine(input, output);
@@ -538,11 +488,6 @@ public final class ChannelsLastTrainingStep implements AutoCloseable {
     /** Softmax with cross-entropy: the gradient at the pre-activation is probabilities minus labels. */
     private record Output(Dense affine, double clip) implements Stage {
         @Override
-        public long[] outputShape(long[] input) {
-            return affine.outputShape(input);
-        }
-
-        @Override
         public void forward(INDArray input, INDArray output, INDArray scratch, boolean dropout) {
             affine.affine(input, output);
             Nd4j.exec(new SoftMax(output, output, -1));
@@ -569,17 +514,5 @@ public final class ChannelsLastTrainingStep implements AutoCloseable {
     private static void reluBackward(INDArray activation, INDArray gradient, INDArray mask) {
         Nd4j.exec(new Step(activation, mask, 0.0));
         gradient.muli(mask);
-    }
-
-    private static long outputSize(long in, int kernel, int stride, int padding, int dilation, int same) {
-        long effectiveKernel = kernel + (long) (kernel - 1) * (dilation - 1);
-        return same == 1 ? (in + stride - 1) / stride : (in - effectiveKernel + 2L * padding) / stride + 1;
-    }
-
-    private static long[] withRows(int images, long[] shape) {
-        long[] result = new long[shape.length + 1];
-        result[0] = images;
-        System.arraycopy(shape, 0, result, 1, shape.length);
-        return result;
     }
 }
